@@ -1,0 +1,1 @@
+//! qk-bzquad (work in progress).

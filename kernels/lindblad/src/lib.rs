@@ -1,0 +1,1 @@
+//! qk-lindblad (work in progress).

@@ -1,0 +1,1 @@
+//! qk-propagator (work in progress).
