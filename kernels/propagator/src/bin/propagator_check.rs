@@ -1,0 +1,156 @@
+//! Helper binary for the distributed tests and the pyFFTW comparison (not a
+//! user tool; the user-facing entry point is `qk kicked`).
+//!
+//! ```text
+//! propagator-check dist  [key=value…] out=FILE   # run `kicks` periods, write observables + final state (rank 0)
+//! propagator-check time  [key=value…] [state=FILE] [repeat=R]   # time periods, print JSON (rank 0)
+//! ```
+//!
+//! Keys: hbar mass eps k1 k2 lambda n1 n2 substeps interaction=continuous|kicked kicks.
+//! Runs on MPI_COMM_WORLD. Exit status 2 on bad input.
+
+use mpi::collective::CommunicatorCollectives;
+use mpi::topology::Communicator;
+use qk_propagator::{Interaction, KickedParams, Propagator};
+use std::io::Write;
+use std::time::Instant;
+
+fn parse(args: &[String]) -> Result<(KickedParams, usize, Option<String>, usize), String> {
+    let mut p = KickedParams {
+        n1: 31,
+        n2: 31,
+        substeps: 10,
+        ..KickedParams::default()
+    };
+    let mut kicks = 5usize;
+    let mut out = None;
+    let mut repeat = 5usize;
+    for a in args {
+        let (k, v) = a.split_once('=').ok_or_else(|| format!("expected key=value, got {a}"))?;
+        let f = || v.parse::<f64>().map_err(|e| format!("{k}: {e}"));
+        let u = || v.parse::<usize>().map_err(|e| format!("{k}: {e}"));
+        match k {
+            "hbar" => p.hbar = f()?,
+            "mass" => p.mass = f()?,
+            "eps" => p.eps = f()?,
+            "k1" => p.k1 = f()?,
+            "k2" => p.k2 = f()?,
+            "lambda" => p.lambda = f()?,
+            "n1" => p.n1 = u()?,
+            "n2" => p.n2 = u()?,
+            "substeps" => p.substeps = u()?,
+            "kicks" => kicks = u()?,
+            "repeat" => repeat = u()?,
+            "interaction" => {
+                p.interaction = match v {
+                    "continuous" => Interaction::Continuous,
+                    "kicked" => Interaction::Kicked,
+                    _ => return Err(format!("interaction: {v}")),
+                }
+            }
+            "out" | "state" => out = Some(v.to_string()),
+            _ => return Err(format!("unknown key {k}")),
+        }
+    }
+    Ok((p, kicks, out, repeat))
+}
+
+fn main() {
+    let universe = mpi::initialize().expect("MPI initialisation");
+    let world = universe.world();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = run(&world, &args);
+    drop(universe);
+    std::process::exit(code);
+}
+
+fn run(world: &mpi::topology::SimpleCommunicator, args: &[String]) -> i32 {
+    let Some(mode) = args.first() else {
+        eprintln!("usage: propagator-check dist|time key=value…");
+        return 2;
+    };
+    let (p, kicks, out, repeat) = match parse(&args[1..]) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let mut prop = match Propagator::new(&p, world) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let rank = world.rank();
+    match mode.as_str() {
+        "dist" => {
+            let mut lines = Vec::new();
+            for _ in 0..kicks {
+                prop.period();
+                let o = prop.observables();
+                lines.push(format!(
+                    "obs {:.17e} {:.17e} {:.17e} {:.17e}",
+                    o.p1_sq, o.p2_sq, o.norm, o.purity
+                ));
+            }
+            let mom = prop.momentum_p1();
+            let state = prop.gather_position_state();
+            if let (Some(state), Some(path)) = (state, out) {
+                let mut f = std::fs::File::create(&path).expect("output file");
+                for l in &lines {
+                    writeln!(f, "{l}").unwrap();
+                }
+                let m: Vec<String> = mom.iter().map(|v| format!("{v:.17e}")).collect();
+                writeln!(f, "mom {}", m.join(" ")).unwrap();
+                let s: Vec<String> = state
+                    .iter()
+                    .map(|v| format!("{:.17e} {:.17e}", v.re, v.im))
+                    .collect();
+                writeln!(f, "state {}", s.join(" ")).unwrap();
+            }
+            0
+        }
+        "time" => {
+            // warm-up period (page faults, caches), then `repeat` timed periods;
+            // time = max over ranks of each period, report min and median.
+            prop.period();
+            let mut times = Vec::with_capacity(repeat);
+            for _ in 0..repeat {
+                world.barrier();
+                let t0 = Instant::now();
+                prop.period();
+                let mut t = t0.elapsed().as_secs_f64();
+                let local = t;
+                world.all_reduce_into(&local, &mut t, mpi::collective::SystemOperation::max());
+                times.push(t);
+            }
+            let o = prop.observables();
+            let state = prop.gather_position_state();
+            if rank == 0 {
+                let mut sorted = times.clone();
+                sorted.sort_by(f64::total_cmp);
+                let med = sorted[sorted.len() / 2];
+                println!(
+                    "{{\"n1\": {}, \"n2\": {}, \"ranks\": {}, \"interaction\": \"{:?}\", \"substeps\": {}, \"periods_timed\": {}, \"t_min\": {:.6e}, \"t_median\": {:.6e}, \"kicks_done\": {}, \"p1_sq\": {:.17e}, \"p2_sq\": {:.17e}, \"norm\": {:.17e}, \"purity\": {:.17e}}}",
+                    p.n1, p.n2, world.size(), p.interaction, p.substeps, repeat, sorted[0], med,
+                    prop.kicks(), o.p1_sq, o.p2_sq, o.norm, o.purity
+                );
+                if let (Some(state), Some(path)) = (state, out) {
+                    let mut bytes = Vec::with_capacity(state.len() * 16);
+                    for v in &state {
+                        bytes.extend_from_slice(&v.re.to_le_bytes());
+                        bytes.extend_from_slice(&v.im.to_le_bytes());
+                    }
+                    std::fs::write(&path, bytes).expect("state file");
+                }
+            }
+            0
+        }
+        _ => {
+            eprintln!("error: unknown mode {mode}");
+            2
+        }
+    }
+}

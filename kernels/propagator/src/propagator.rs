@@ -1,0 +1,1048 @@
+//! Split-operator propagator of two kicked, interacting particles in an
+//! infinite square well, on a 2D grid distributed over an MPI communicator.
+//!
+//! # Model (PHYSICS.md §2, seed 002)
+//!
+//! ```text
+//!     H = p1²/2 + p2²/(2m) + V_w(x1) + V_w(x2) + ε U(x1 − x2)
+//!         + [K1 cos x1 + K2 cos x2] Σ_n δ(t − n),      U(r) = exp(−λ r²),
+//! ```
+//!
+//! `V_w` the infinite well on `[0, L]`, `L = π`; time in kick periods,
+//! `[x, p] = iħ` with `ħ = hbar` (ħ_eff of the seed); particle 1 has mass 1.
+//!
+//! # Grid and normalisation
+//!
+//! `ψ(x1, x2)` lives on the interior points `x1_i = iπ/(n1+1)`, `i = 1…n1`, and
+//! `x2_j = jπ/(n2+1)`, `j = 1…n2`, stored with the discrete normalisation
+//! `Σ_ij |ψ_ij|² = 1` (i.e. `ψ_ij = sqrt(Δx1 Δx2) ψ(x1_i, x2_j)`). The 2D
+//! orthonormal DST-I (see [`crate::dst`]) maps it to the sine-basis coefficients
+//! `c_{k1 k2}` of `φ_k(x) = sqrt(2/π) sin(kx)`, with `Σ|c|² = Σ|ψ|²`. Energies
+//! `E_k = ħ² k²/2` (particle 1) and `ħ² k²/(2m)` (particle 2); momenta
+//! `p_k = ħ k` (`p_k = ħkπ/L`, `L = π`).
+//!
+//! # One period (kick at the start, observables at its end)
+//!
+//! * `Interaction::Continuous` (Strang splitting, `S = substeps`, `dt = 1/S`):
+//!   `ψ ← [e^{−iεU dt/2ħ} F(dt) e^{−iεU dt/2ħ}]^S e^{−i(K1 cos x1 + K2 cos x2)/ħ} ψ`,
+//!   where adjacent half steps are merged into one full step
+//!   (`2S` transforms per period).
+//! * `Interaction::Kicked`: `ψ ← F(1) e^{−i(K1 cos x1 + K2 cos x2 + εU)/ħ} ψ`,
+//!   the free step exact (`F(t)` diagonal in sine space).
+//!
+//! [`Propagator::period_backward`] applies the exact inverse of a period.
+//!
+//! # Parallel layout
+//!
+//! Position space is split into x1 slabs (each rank holds whole rows along
+//! x2); sine space is kept *transposed*, split into k2 slabs (whole rows along
+//! k1). A forward 2D transform is: DST of the local x2 rows, one all-to-all
+//! (the transpose, done while packing: the row pass writes its output already
+//! transposed per destination), DST of the local k1 rows. The state rests in
+//! the transposed layout in sine space, so a substep is exactly two
+//! all-to-alls, and the work between them is row-local: in sine space one pass
+//! per row does DST along k1, the free phase, and the inverse DST; in position
+//! space one pass does the inverse DST along x2, the interaction phase, and the
+//! next forward DST. With one rank the all-to-all is a buffer swap.
+//!
+//! Transforms are unnormalised; the factor `sqrt((n+1)/2)` per 1D transform
+//! is tracked and folded into the next phase multiplication, so no pass is
+//! spent on normalisation.
+//!
+//! Everything that depends only on the parameters (FFT plans, sine tables,
+//! kick/interaction/free phase tables, all-to-all counts, communication
+//! buffers, the Gram matrix) is built in [`Propagator::new`]; `period` and
+//! `period_backward` allocate nothing. Results do not depend on the number of
+//! ranks beyond the order of the final reductions (the state itself is
+//! bit-identical for any rank count).
+
+use crate::decomp::Slab;
+use crate::dst::Dst1;
+use crate::error::{PropagatorError, Result};
+use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
+use faer::{Accum, MatMut, MatRef, Par};
+use mpi::collective::{CommunicatorCollectives, Root, SystemOperation};
+use mpi::datatype::{Partition, PartitionMut};
+use mpi::topology::{Communicator, SimpleCommunicator};
+use mpi::Count;
+use num_complex::Complex64 as C64;
+use rustfft::FftPlanner;
+use std::f64::consts::PI;
+
+/// How the interaction `εU(x1 − x2)` acts during a period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Interaction {
+    /// Continuously between kicks, Strang splitting with `substeps` steps.
+    #[default]
+    Continuous,
+    /// Once per period, together with the kick: `exp(−iεU/ħ)`.
+    Kicked,
+}
+
+/// Parameters of one propagation (one grid point of a sweep).
+#[derive(Clone, Debug, PartialEq)]
+pub struct KickedParams {
+    /// Effective Planck constant ħ_eff (> 0).
+    pub hbar: f64,
+    /// Mass of particle 2 (> 0); particle 1 has mass 1.
+    pub mass: f64,
+    /// Interaction strength ε (ε > 0 repulsive).
+    pub eps: f64,
+    /// Kick strength on particle 1.
+    pub k1: f64,
+    /// Kick strength on particle 2.
+    pub k2: f64,
+    /// Inverse squared range λ of `U(r) = exp(−λ r²)`.
+    pub lambda: f64,
+    /// Interior grid points along x1 (≥ 1).
+    pub n1: usize,
+    /// Interior grid points along x2 (≥ 1).
+    pub n2: usize,
+    /// Strang steps per period for `Interaction::Continuous` (≥ 1; ignored by `Kicked`).
+    pub substeps: usize,
+    /// Continuous or kicked interaction.
+    pub interaction: Interaction,
+}
+
+impl Default for KickedParams {
+    /// The seed's Fig. 2 parameters (K1 = 1.8, K2 = 0, ε = 2, λ = 10,
+    /// m = 0.001, ħ = 0.05) on a 255 × 255 grid, 100 substeps.
+    fn default() -> Self {
+        KickedParams {
+            hbar: 0.05,
+            mass: 0.001,
+            eps: 2.0,
+            k1: 1.8,
+            k2: 0.0,
+            lambda: 10.0,
+            n1: 255,
+            n2: 255,
+            substeps: 100,
+            interaction: Interaction::Continuous,
+        }
+    }
+}
+
+fn invalid(name: &'static str, value: impl ToString, reason: &'static str) -> PropagatorError {
+    PropagatorError::InvalidInput {
+        name,
+        value: value.to_string(),
+        reason,
+    }
+}
+
+impl KickedParams {
+    /// Check ranges: `n1, n2 ≥ 1`, `hbar > 0`, `mass > 0`, `substeps ≥ 1`,
+    /// every real parameter finite.
+    pub fn validate(&self) -> Result<()> {
+        if self.n1 < 1 {
+            return Err(invalid("n1", self.n1, "need at least 1 grid point"));
+        }
+        if self.n2 < 1 {
+            return Err(invalid("n2", self.n2, "need at least 1 grid point"));
+        }
+        if !(self.hbar.is_finite() && self.hbar > 0.0) {
+            return Err(invalid("hbar", self.hbar, "must be finite and > 0"));
+        }
+        if !(self.mass.is_finite() && self.mass > 0.0) {
+            return Err(invalid("mass", self.mass, "must be finite and > 0"));
+        }
+        for (name, v) in [
+            ("eps", self.eps),
+            ("k1", self.k1),
+            ("k2", self.k2),
+            ("lambda", self.lambda),
+        ] {
+            if !v.is_finite() {
+                return Err(invalid(name, v, "must be finite"));
+            }
+        }
+        if self.substeps < 1 {
+            return Err(invalid("substeps", self.substeps, "must be at least 1"));
+        }
+        if self.n1.checked_mul(self.n2).is_none() {
+            return Err(invalid("n1", self.n1, "n1·n2 overflows"));
+        }
+        Ok(())
+    }
+
+    /// Length of one free step: `1/substeps` (continuous) or 1 (kicked).
+    pub fn dt(&self) -> f64 {
+        match self.interaction {
+            Interaction::Continuous => 1.0 / self.substeps as f64,
+            Interaction::Kicked => 1.0,
+        }
+    }
+}
+
+/// Observables of the current state (sums over the whole grid, all ranks).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Observables {
+    /// `⟨p1²⟩ = Σ |c_{k1k2}|² (ħ k1)²`.
+    pub p1_sq: f64,
+    /// `⟨p2²⟩ = Σ |c_{k1k2}|² (ħ k2)²`.
+    pub p2_sq: f64,
+    /// `Σ |c|²` (1 up to round-off; the moments are not divided by it).
+    pub norm: f64,
+    /// `Tr ρ1²`, `ρ1 = C C†` with `C` the n1 × n2 coefficient matrix.
+    pub purity: f64,
+}
+
+/// Where the distributed state currently is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Space {
+    /// x1 slabs, position space along both axes.
+    Position,
+    /// k2 slabs (transposed), sine space along both axes.
+    Sine,
+    /// k2 slabs, x2 transformed, x1 still in position space.
+    MidXK,
+    /// x1 slabs, x2 in sine space, x1 in position space.
+    MidKX,
+}
+
+/// One diagonal operator of a period.
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    /// Position space: optional kick, interaction table to the power `upow`.
+    X { kick: bool, upow: u8, conj: bool },
+    /// Sine space: optional free evolution over `dt`.
+    K { free: bool, conj: bool },
+}
+
+impl Op {
+    fn conj(self) -> Op {
+        match self {
+            Op::X { kick, upow, conj } => Op::X {
+                kick,
+                upow,
+                conj: !conj,
+            },
+            Op::K { free, conj } => Op::K { free, conj: !conj },
+        }
+    }
+}
+
+/// A block of columns of a row pass's output sent to one rank (or the
+/// matching block received from one rank).
+#[derive(Clone, Copy, Debug)]
+struct Block {
+    col_start: usize,
+    col_count: usize,
+    displ: usize,
+}
+
+/// Exchange pattern of one direction of the transpose.
+#[derive(Debug)]
+struct Exchange {
+    send_counts: Vec<Count>,
+    send_displs: Vec<Count>,
+    recv_counts: Vec<Count>,
+    recv_displs: Vec<Count>,
+    /// Output blocks of the row pass, per destination.
+    pack: Vec<Block>,
+    /// Received blocks, per source: where they go in the receiver's rows.
+    unpack: Vec<Block>,
+    /// Rows and row length of the receiver's layout.
+    recv_rows: usize,
+    recv_row_len: usize,
+}
+
+/// Row-pass work space (one batch of rows).
+struct Work {
+    batch: usize,
+    fft: Vec<C64>,
+    scratch: Vec<C64>,
+    tmp: Vec<C64>,
+}
+
+/// Phase tables (position-space ones for the local x1 rows, sine-space ones
+/// for the local k2 rows).
+struct Tables {
+    /// `exp(−i K1 cos x1_i/ħ)`, local rows.
+    kick1: Vec<C64>,
+    /// `exp(−i K2 cos x2_j/ħ)`, all j.
+    kick2: Vec<C64>,
+    /// `exp(−i ε U(x1_i − x2_j) τ/ħ)`, local rows × n2; τ = dt/2 (continuous) or 1 (kicked).
+    u: Vec<C64>,
+    /// `exp(−i ħ k1² dt/2)`, k1 = 1…n1.
+    free1: Vec<C64>,
+    /// `exp(−i ħ k2² dt/(2m))`, local k2.
+    free2: Vec<C64>,
+    use_kick: bool,
+    use_u: bool,
+}
+
+/// The distributed propagator: plans, tables and buffers built once.
+pub struct Propagator {
+    params: KickedParams,
+    comm: SimpleCommunicator,
+    rank: usize,
+    size: usize,
+    s1: Slab,
+    s2: Slab,
+    dst1: Dst1,
+    dst2: Dst1,
+    xk: Exchange,
+    kx: Exchange,
+    tables: Tables,
+    state: Vec<C64>,
+    send: Vec<C64>,
+    recv: Vec<C64>,
+    work: Work,
+    gram: Vec<C64>,
+    gram_sum: Vec<C64>,
+    mom: Vec<f64>,
+    space: Space,
+    /// stored state = gain × true state (unnormalised transforms).
+    gain: f64,
+    g1: f64,
+    g2: f64,
+    kicks: i64,
+}
+
+impl std::fmt::Debug for Propagator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Propagator")
+            .field("params", &self.params)
+            .field("rank", &self.rank)
+            .field("size", &self.size)
+            .field("kicks", &self.kicks)
+            .finish()
+    }
+}
+
+/// Estimated peak memory of one rank in bytes for an `n1 × n2` grid over
+/// `ranks` ranks: three slab buffers (state, send, receive) and the
+/// interaction table (16 bytes per complex entry each), the `n1 × n1` Gram
+/// matrix and its reduction buffer (purity), and O(n) tables and FFT work.
+/// Saturates instead of overflowing.
+pub fn estimate_memory_bytes_per_rank(n1: usize, n2: usize, ranks: usize) -> u64 {
+    let p = ranks.max(1) as u128;
+    let (n1, n2) = (n1 as u128, n2 as u128);
+    let c1 = n1.div_ceil(p);
+    let c2 = n2.div_ceil(p);
+    let slab = (c1 * n2).max(c2 * n1).max(1);
+    let cplx = 16u128;
+    let slabs = 3 * slab * cplx + c1 * n2 * cplx;
+    let gram = 2 * n1 * n1 * cplx;
+    let small = 64 * (n1 + n2 + 2) * cplx + (1 << 20);
+    u64::try_from(slabs + gram + small).unwrap_or(u64::MAX)
+}
+
+fn to_count(v: usize, what: &'static str) -> Result<Count> {
+    Count::try_from(v).map_err(|_| invalid(what, v, "grid too large for 32-bit MPI counts; use more ranks"))
+}
+
+impl Propagator {
+    /// Build plans, tables and buffers for `params` on the ranks of `comm`
+    /// (collective over `comm`; the communicator is duplicated, so the caller
+    /// keeps its own). The state is the product of the two ground states,
+    /// `φ_1(x1) φ_1(x2)`. MPI must be initialised; with one rank
+    /// `SimpleCommunicator::self_comm()` works.
+    pub fn new<C: Communicator>(params: &KickedParams, comm: &C) -> Result<Self> {
+        params.validate()?;
+        let comm = comm.duplicate();
+        let rank = comm.rank() as usize;
+        let size = comm.size() as usize;
+        let (n1, n2) = (params.n1, params.n2);
+        let s1 = Slab::new(n1, size);
+        let s2 = Slab::new(n2, size);
+        let c1 = s1.count[rank];
+        let c2 = s2.count[rank];
+        to_count(s1.max_count() * n2, "n2")?;
+        to_count(s2.max_count() * n1, "n1")?;
+
+        let mut planner = FftPlanner::new();
+        let dst1 = Dst1::new(n1, &mut planner);
+        let dst2 = Dst1::new(n2, &mut planner);
+
+        // X → K: the x2-row pass of rank r packs, per destination s, the block
+        // [k2 ∈ slab s][x1 local]; s unpacks it into its k2 rows at x1 offset start1[r].
+        let xk = {
+            let mut pack = Vec::with_capacity(size);
+            let mut unpack = Vec::with_capacity(size);
+            let (mut sc, mut sd, mut rc, mut rd) = (vec![], vec![], vec![], vec![]);
+            let (mut so, mut ro) = (0usize, 0usize);
+            for q in 0..size {
+                let scount = c1 * s2.count[q];
+                pack.push(Block {
+                    col_start: s2.start[q],
+                    col_count: s2.count[q],
+                    displ: so,
+                });
+                sc.push(to_count(scount, "n2")?);
+                sd.push(to_count(so, "n2")?);
+                so += scount;
+                let rcount = s1.count[q] * c2;
+                unpack.push(Block {
+                    col_start: s1.start[q],
+                    col_count: s1.count[q],
+                    displ: ro,
+                });
+                rc.push(to_count(rcount, "n1")?);
+                rd.push(to_count(ro, "n1")?);
+                ro += rcount;
+            }
+            Exchange {
+                send_counts: sc,
+                send_displs: sd,
+                recv_counts: rc,
+                recv_displs: rd,
+                pack,
+                unpack,
+                recv_rows: c2,
+                recv_row_len: n1,
+            }
+        };
+        // K → X: the k1-row pass packs, per destination r, [x1 ∈ slab r][k2 local].
+        let kx = {
+            let mut pack = Vec::with_capacity(size);
+            let mut unpack = Vec::with_capacity(size);
+            let (mut sc, mut sd, mut rc, mut rd) = (vec![], vec![], vec![], vec![]);
+            let (mut so, mut ro) = (0usize, 0usize);
+            for q in 0..size {
+                let scount = c2 * s1.count[q];
+                pack.push(Block {
+                    col_start: s1.start[q],
+                    col_count: s1.count[q],
+                    displ: so,
+                });
+                sc.push(to_count(scount, "n1")?);
+                sd.push(to_count(so, "n1")?);
+                so += scount;
+                let rcount = s2.count[q] * c1;
+                unpack.push(Block {
+                    col_start: s2.start[q],
+                    col_count: s2.count[q],
+                    displ: ro,
+                });
+                rc.push(to_count(rcount, "n2")?);
+                rd.push(to_count(ro, "n2")?);
+                ro += rcount;
+            }
+            Exchange {
+                send_counts: sc,
+                send_displs: sd,
+                recv_counts: rc,
+                recv_displs: rd,
+                pack,
+                unpack,
+                recv_rows: c1,
+                recv_row_len: n2,
+            }
+        };
+
+        let p = params;
+        let dt = p.dt();
+        let tau = match p.interaction {
+            Interaction::Continuous => 0.5 * dt,
+            Interaction::Kicked => 1.0,
+        };
+        let x1 = |i: usize| (i + 1) as f64 * PI / (n1 + 1) as f64;
+        let x2 = |j: usize| (j + 1) as f64 * PI / (n2 + 1) as f64;
+        let cis = |phi: f64| C64::new(phi.cos(), phi.sin());
+        let kick1 = (0..c1)
+            .map(|i| cis(-p.k1 * x1(s1.start[rank] + i).cos() / p.hbar))
+            .collect();
+        let kick2 = (0..n2).map(|j| cis(-p.k2 * x2(j).cos() / p.hbar)).collect();
+        let use_u = p.eps != 0.0;
+        let mut u = vec![C64::new(1.0, 0.0); if use_u { c1 * n2 } else { 0 }];
+        if use_u {
+            for i in 0..c1 {
+                let xi = x1(s1.start[rank] + i);
+                for j in 0..n2 {
+                    let r = xi - x2(j);
+                    u[i * n2 + j] = cis(-p.eps * (-p.lambda * r * r).exp() * tau / p.hbar);
+                }
+            }
+        }
+        let free1 = (1..=n1)
+            .map(|k| cis(-p.hbar * (k * k) as f64 * dt / 2.0))
+            .collect();
+        let free2 = (0..c2)
+            .map(|l| {
+                let k = (s2.start[rank] + l + 1) as f64;
+                cis(-p.hbar * k * k * dt / (2.0 * p.mass))
+            })
+            .collect();
+        let tables = Tables {
+            kick1,
+            kick2,
+            u,
+            free1,
+            free2,
+            use_kick: p.k1 != 0.0 || p.k2 != 0.0,
+            use_u,
+        };
+
+        let slab = (c1 * n2).max(c2 * n1).max(1);
+        let nmax = n1.max(n2);
+        let batch = (8192 / (nmax + 1)).clamp(1, 16);
+        let work = Work {
+            batch,
+            fft: vec![C64::default(); batch * (nmax + 1)],
+            scratch: vec![C64::default(); dst1.scratch_len().max(dst2.scratch_len())],
+            tmp: vec![C64::default(); batch * nmax],
+        };
+        let mut prop = Propagator {
+            params: params.clone(),
+            comm,
+            rank,
+            size,
+            s1,
+            s2,
+            dst1,
+            dst2,
+            xk,
+            kx,
+            tables,
+            state: vec![C64::default(); slab],
+            send: vec![C64::default(); slab],
+            recv: vec![C64::default(); slab],
+            work,
+            gram: vec![C64::default(); n1 * n1],
+            gram_sum: vec![C64::default(); if size > 1 { n1 * n1 } else { 0 }],
+            mom: vec![0.0; n1],
+            space: Space::Position,
+            gain: 1.0,
+            g1: ((n1 + 1) as f64 / 2.0).sqrt(),
+            g2: ((n2 + 1) as f64 / 2.0).sqrt(),
+            kicks: 0,
+        };
+        prop.reset();
+        Ok(prop)
+    }
+
+    /// Back to the initial state `φ_1(x1) φ_1(x2)` at kick 0.
+    pub fn reset(&mut self) {
+        let (n1, n2) = (self.params.n1, self.params.n2);
+        let a1 = (2.0 / (n1 + 1) as f64).sqrt();
+        let a2 = (2.0 / (n2 + 1) as f64).sqrt();
+        self.set_position_state(|i, j| {
+            let f1 = a1 * (PI * (i + 1) as f64 / (n1 + 1) as f64).sin();
+            let f2 = a2 * (PI * (j + 1) as f64 / (n2 + 1) as f64).sin();
+            C64::new(f1 * f2, 0.0)
+        });
+        self.kicks = 0;
+    }
+
+    /// Set the position-space state on this rank's rows: `f(i, j)` is the
+    /// value at `x1 = (i+1)π/(n1+1)`, `x2 = (j+1)π/(n2+1)` (0-based global
+    /// indices, discrete normalisation `Σ|ψ|² = 1` expected). Resets the kick
+    /// counter to 0.
+    pub fn set_position_state(&mut self, f: impl Fn(usize, usize) -> C64) {
+        let n2 = self.params.n2;
+        let start = self.s1.start[self.rank];
+        for i in 0..self.s1.count[self.rank] {
+            for j in 0..n2 {
+                self.state[i * n2 + j] = f(start + i, j);
+            }
+        }
+        self.space = Space::Position;
+        self.gain = 1.0;
+        self.kicks = 0;
+    }
+
+    /// The parameters this propagator was built for.
+    pub fn params(&self) -> &KickedParams {
+        &self.params
+    }
+
+    /// Rank within, and size of, the propagator's communicator.
+    pub fn rank_and_size(&self) -> (usize, usize) {
+        (self.rank, self.size)
+    }
+
+    /// Global x1 rows `[start, start+count)` this rank holds in position space.
+    pub fn local_x1_rows(&self) -> (usize, usize) {
+        (self.s1.start[self.rank], self.s1.count[self.rank])
+    }
+
+    /// Net number of periods applied since the start (backward periods count −1).
+    pub fn kicks(&self) -> i64 {
+        self.kicks
+    }
+
+    /// One period forward: kick, then the evolution to just before the next
+    /// kick. Collective over the communicator; allocates nothing.
+    pub fn period(&mut self) {
+        let (nops, s) = self.program_len();
+        for i in 0..nops {
+            let op = Self::program_op(self.params.interaction, s, i, &self.tables);
+            self.apply(op, i + 1 == nops);
+        }
+        self.kicks += 1;
+    }
+
+    /// The exact inverse of [`Propagator::period`] (the adjoint operators in
+    /// reverse order). Collective; allocates nothing.
+    pub fn period_backward(&mut self) {
+        let (nops, s) = self.program_len();
+        for i in 0..nops {
+            let op = Self::program_op(self.params.interaction, s, nops - 1 - i, &self.tables).conj();
+            self.apply(op, i + 1 == nops);
+        }
+        self.kicks -= 1;
+    }
+
+    fn program_len(&self) -> (usize, usize) {
+        match self.params.interaction {
+            Interaction::Continuous => (2 * self.params.substeps + 1, self.params.substeps),
+            Interaction::Kicked => (2, 1),
+        }
+    }
+
+    fn program_op(inter: Interaction, s: usize, i: usize, t: &Tables) -> Op {
+        let u = |p: u8| if t.use_u { p } else { 0 };
+        if i % 2 == 1 {
+            return Op::K {
+                free: true,
+                conj: false,
+            };
+        }
+        match inter {
+            Interaction::Kicked => Op::X {
+                kick: t.use_kick,
+                upow: u(1),
+                conj: false,
+            },
+            Interaction::Continuous => {
+                if i == 0 {
+                    Op::X {
+                        kick: t.use_kick,
+                        upow: u(1),
+                        conj: false,
+                    }
+                } else if i == 2 * s {
+                    Op::X {
+                        kick: false,
+                        upow: u(1),
+                        conj: false,
+                    }
+                } else {
+                    Op::X {
+                        kick: false,
+                        upow: u(2),
+                        conj: false,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Apply one diagonal operator, transforming as needed; `last`: leave the
+    /// state at rest (position or sine space) instead of half-way into the
+    /// next transform.
+    fn apply(&mut self, op: Op, last: bool) {
+        match op {
+            Op::X { .. } => {
+                match self.space {
+                    Space::Sine => {
+                        self.k_pass(true, None, false, true);
+                        self.gain *= self.g1;
+                        self.exchange_kx();
+                        self.space = Space::MidKX;
+                    }
+                    Space::MidXK => {
+                        self.k_pass(false, None, false, true);
+                        self.exchange_kx();
+                        self.space = Space::MidKX;
+                    }
+                    Space::Position | Space::MidKX => {}
+                }
+                let first = self.space == Space::MidKX;
+                if first {
+                    self.gain *= self.g2;
+                }
+                let scale = 1.0 / self.gain;
+                self.gain = 1.0;
+                self.x_pass(first, Some((op, scale)), !last, !last);
+                if last {
+                    self.space = Space::Position;
+                } else {
+                    self.gain *= self.g2;
+                    self.exchange_xk();
+                    self.space = Space::MidXK;
+                }
+            }
+            Op::K { .. } => {
+                match self.space {
+                    Space::Position => {
+                        self.x_pass(false, None, true, true);
+                        self.gain *= self.g2;
+                        self.exchange_xk();
+                        self.space = Space::MidXK;
+                    }
+                    Space::MidKX => {
+                        self.x_pass(false, None, false, true);
+                        self.exchange_xk();
+                        self.space = Space::MidXK;
+                    }
+                    Space::Sine | Space::MidXK => {}
+                }
+                let first = self.space == Space::MidXK;
+                if first {
+                    self.gain *= self.g1;
+                }
+                let scale = 1.0 / self.gain;
+                self.gain = 1.0;
+                self.k_pass(first, Some((op, scale)), !last, !last);
+                if last {
+                    self.space = Space::Sine;
+                } else {
+                    self.gain *= self.g1;
+                    self.exchange_kx();
+                    self.space = Space::MidKX;
+                }
+            }
+        }
+    }
+
+    fn x_pass(&mut self, first: bool, phase: Option<(Op, f64)>, second: bool, packed: bool) {
+        let n2 = self.params.n2;
+        let rows = self.s1.count[self.rank];
+        let t = &self.tables;
+        let mut ph = |i: usize, row: &mut [C64]| {
+            if let Some((Op::X { kick, upow, conj }, scale)) = phase {
+                let a = if kick { t.kick1[i] * scale } else { C64::new(scale, 0.0) };
+                let urow = if upow > 0 { &t.u[i * n2..(i + 1) * n2] } else { &[][..] };
+                x_phase_row(row, a, &t.kick2, urow, kick, upow, conj);
+            }
+        };
+        let out = if packed {
+            Some((&mut self.send[..], &self.xk.pack[..]))
+        } else {
+            None
+        };
+        row_pass(&self.dst2, &mut self.state, rows, first, second, &mut ph, out, &mut self.work);
+    }
+
+    fn k_pass(&mut self, first: bool, phase: Option<(Op, f64)>, second: bool, packed: bool) {
+        let rows = self.s2.count[self.rank];
+        let t = &self.tables;
+        let mut ph = |l: usize, row: &mut [C64]| {
+            if let Some((Op::K { free, conj }, scale)) = phase {
+                if free {
+                    let a = t.free2[l] * scale;
+                    if conj {
+                        for (v, f) in row.iter_mut().zip(&t.free1) {
+                            *v *= (a * f).conj();
+                        }
+                    } else {
+                        for (v, f) in row.iter_mut().zip(&t.free1) {
+                            *v *= a * f;
+                        }
+                    }
+                } else if scale != 1.0 {
+                    for v in row.iter_mut() {
+                        *v *= scale;
+                    }
+                }
+            }
+        };
+        let out = if packed {
+            Some((&mut self.send[..], &self.kx.pack[..]))
+        } else {
+            None
+        };
+        row_pass(&self.dst1, &mut self.state, rows, first, second, &mut ph, out, &mut self.work);
+    }
+
+    fn exchange_xk(&mut self) {
+        exchange(&self.comm, self.size, &self.xk, &mut self.state, &mut self.send, &mut self.recv);
+    }
+
+    fn exchange_kx(&mut self) {
+        exchange(&self.comm, self.size, &self.kx, &mut self.state, &mut self.send, &mut self.recv);
+    }
+
+    fn to_sine(&mut self) {
+        if self.space != Space::Sine {
+            self.apply(
+                Op::K {
+                    free: false,
+                    conj: false,
+                },
+                true,
+            );
+        }
+    }
+
+    fn to_position(&mut self) {
+        if self.space != Space::Position {
+            self.apply(
+                Op::X {
+                    kick: false,
+                    upow: 0,
+                    conj: false,
+                },
+                true,
+            );
+        }
+    }
+
+    /// Observables of the current state (collective; the same values on every
+    /// rank). Transforms the state to sine space if it is not there (the next
+    /// period transforms back; this does not change the physics). The purity
+    /// costs one `n1 × n1 × (n2/ranks)` Hermitian rank-k update (faer) and an
+    /// all-reduce of `n1²` complex numbers.
+    pub fn observables(&mut self) -> Observables {
+        self.to_sine();
+        let n1 = self.params.n1;
+        let h2 = self.params.hbar * self.params.hbar;
+        let rows = self.s2.count[self.rank];
+        let start2 = self.s2.start[self.rank];
+        let mut local = [0.0f64; 3];
+        for l in 0..rows {
+            let k2 = (start2 + l + 1) as f64;
+            let row = &self.state[l * n1..(l + 1) * n1];
+            let mut norm = 0.0;
+            let mut m1 = 0.0;
+            for (k, v) in row.iter().enumerate() {
+                let w = v.norm_sqr();
+                let k1 = (k + 1) as f64;
+                norm += w;
+                m1 += w * k1 * k1;
+            }
+            local[0] += norm;
+            local[1] += m1;
+            local[2] += norm * k2 * k2;
+        }
+        let mut global = [0.0f64; 3];
+        if self.size > 1 {
+            self.comm
+                .all_reduce_into(&local[..], &mut global[..], SystemOperation::sum());
+        } else {
+            global = local;
+        }
+        let purity = self.purity_in_sine();
+        Observables {
+            p1_sq: h2 * global[1],
+            p2_sq: h2 * global[2],
+            norm: global[0],
+            purity,
+        }
+    }
+
+    fn purity_in_sine(&mut self) -> f64 {
+        let n1 = self.params.n1;
+        let rows = self.s2.count[self.rank];
+        {
+            let mut g = MatMut::from_column_major_slice_mut(&mut self.gram[..], n1, n1);
+            if rows == 0 {
+                g.fill(C64::new(0.0, 0.0));
+            } else {
+                // G = Bᵀ conj(B), B the local rows × n1 block: G = Σ_{k2 local} c c†.
+                let b = MatRef::from_row_major_slice(&self.state[..rows * n1], rows, n1);
+                tri_matmul(
+                    g.as_mut(),
+                    BlockStructure::TriangularLower,
+                    Accum::Replace,
+                    b.transpose(),
+                    BlockStructure::Rectangular,
+                    b.conjugate(),
+                    BlockStructure::Rectangular,
+                    C64::new(1.0, 0.0),
+                    Par::Seq,
+                );
+            }
+        }
+        let g: &[C64] = if self.size > 1 {
+            self.comm
+                .all_reduce_into(&self.gram[..], &mut self.gram_sum[..], SystemOperation::sum());
+            &self.gram_sum
+        } else {
+            &self.gram
+        };
+        let mut diag = 0.0;
+        let mut off = 0.0;
+        for j in 0..n1 {
+            diag += g[j * n1 + j].norm_sqr();
+            for i in j + 1..n1 {
+                off += g[j * n1 + i].norm_sqr();
+            }
+        }
+        diag + 2.0 * off
+    }
+
+    /// Sine-basis momentum distribution of particle 1, `P(k1) = Σ_{k2} |c_{k1k2}|²`
+    /// for `k1 = 1…n1` (momentum `p = ħ k1`); the full vector on every rank
+    /// (collective).
+    pub fn momentum_p1(&mut self) -> Vec<f64> {
+        self.to_sine();
+        let n1 = self.params.n1;
+        let rows = self.s2.count[self.rank];
+        self.mom.iter_mut().for_each(|v| *v = 0.0);
+        for l in 0..rows {
+            for (m, v) in self.mom.iter_mut().zip(&self.state[l * n1..(l + 1) * n1]) {
+                *m += v.norm_sqr();
+            }
+        }
+        let mut out = vec![0.0; n1];
+        if self.size > 1 {
+            self.comm
+                .all_reduce_into(&self.mom[..], &mut out[..], SystemOperation::sum());
+        } else {
+            out.copy_from_slice(&self.mom);
+        }
+        out
+    }
+
+    /// This rank's rows of the position-space state, `count × n2` row-major
+    /// (transforms to position space first; collective).
+    pub fn local_position_state(&mut self) -> &[C64] {
+        self.to_position();
+        let n = self.s1.count[self.rank] * self.params.n2;
+        &self.state[..n]
+    }
+
+    /// The full position-space state `ψ[i·n2 + j]` gathered on rank 0 of the
+    /// communicator (`None` on the other ranks). Collective.
+    pub fn gather_position_state(&mut self) -> Option<Vec<C64>> {
+        self.to_position();
+        let (n1, n2) = (self.params.n1, self.params.n2);
+        let mine = self.s1.count[self.rank] * n2;
+        let root = self.comm.process_at_rank(0);
+        if self.rank == 0 {
+            let mut full = vec![C64::default(); n1 * n2];
+            if self.size == 1 {
+                full.copy_from_slice(&self.state[..mine]);
+            } else {
+                let counts: Vec<Count> = self.s1.count.iter().map(|&c| (c * n2) as Count).collect();
+                let displs: Vec<Count> = self.s1.start.iter().map(|&s| (s * n2) as Count).collect();
+                let mut part = PartitionMut::new(&mut full[..], &counts[..], &displs[..]);
+                root.gather_varcount_into_root(&self.state[..mine], &mut part);
+            }
+            Some(full)
+        } else {
+            root.gather_varcount_into(&self.state[..mine]);
+            None
+        }
+    }
+}
+
+/// Multiply one position-space row by `a · kick2[j]^[kick] · u[j]^upow`,
+/// conjugated if `conj` (`a` already carries the row's kick and the scale).
+#[inline]
+fn x_phase_row(row: &mut [C64], a: C64, kick2: &[C64], urow: &[C64], kick: bool, upow: u8, conj: bool) {
+    let n = row.len();
+    match (kick, upow) {
+        (false, 0) => {
+            let f = if conj { a.conj() } else { a };
+            if f != C64::new(1.0, 0.0) {
+                row.iter_mut().for_each(|v| *v *= f);
+            }
+        }
+        _ => {
+            for j in 0..n {
+                let mut f = a;
+                if kick {
+                    f *= kick2[j];
+                }
+                if upow >= 1 {
+                    let u = urow[j];
+                    f *= if upow == 2 { u * u } else { u };
+                }
+                row[j] *= if conj { f.conj() } else { f };
+            }
+        }
+    }
+}
+
+/// One pass over the local rows of `data` (`nrows` rows of length `dst.len()`):
+/// optional DST, a per-row phase, optional DST; the result goes back in place
+/// or, with `packed`, transposed into the per-destination blocks of the send
+/// buffer (block layout `[column][row]`).
+#[allow(clippy::too_many_arguments)]
+fn row_pass(
+    dst: &Dst1,
+    data: &mut [C64],
+    nrows: usize,
+    first: bool,
+    second: bool,
+    phase: &mut dyn FnMut(usize, &mut [C64]),
+    packed: Option<(&mut [C64], &[Block])>,
+    work: &mut Work,
+) {
+    let n = dst.len();
+    let nn = n + 1;
+    let scratch = &mut work.scratch[..dst.scratch_len()];
+    let mut packed = packed;
+    let mut r0 = 0;
+    while r0 < nrows {
+        let b = work.batch.min(nrows - r0);
+        let tmp = &mut work.tmp[..b * n];
+        let fftb = &mut work.fft[..b * nn];
+        let src = &data[r0 * n..(r0 + b) * n];
+        if first {
+            for (x, y) in src.chunks_exact(n).zip(fftb.chunks_exact_mut(nn)) {
+                dst.pre(x, y);
+            }
+            dst.fft_batch(fftb, scratch);
+            for (y, out) in fftb.chunks_exact(nn).zip(tmp.chunks_exact_mut(n)) {
+                dst.post(y, out);
+            }
+        } else {
+            tmp.copy_from_slice(src);
+        }
+        for (q, row) in tmp.chunks_exact_mut(n).enumerate() {
+            phase(r0 + q, row);
+        }
+        if second {
+            for (x, y) in tmp.chunks_exact(n).zip(fftb.chunks_exact_mut(nn)) {
+                dst.pre(x, y);
+            }
+            dst.fft_batch(fftb, scratch);
+            for (y, out) in fftb.chunks_exact(nn).zip(tmp.chunks_exact_mut(n)) {
+                dst.post(y, out);
+            }
+        }
+        match packed {
+            None => data[r0 * n..(r0 + b) * n].copy_from_slice(tmp),
+            Some((ref mut send, blocks)) => {
+                for blk in blocks {
+                    for c in 0..blk.col_count {
+                        let col = blk.col_start + c;
+                        let off = blk.displ + c * nrows + r0;
+                        let out = &mut send[off..off + b];
+                        for (q, o) in out.iter_mut().enumerate() {
+                            *o = tmp[q * n + col];
+                        }
+                    }
+                }
+            }
+        }
+        r0 += b;
+    }
+}
+
+/// The transpose: all-to-all of the packed send buffer, then each received
+/// block copied (contiguous segments) into the receiver's rows. With one rank
+/// the packed buffer already is the transposed layout: swap.
+fn exchange(
+    comm: &SimpleCommunicator,
+    size: usize,
+    ex: &Exchange,
+    state: &mut Vec<C64>,
+    send: &mut Vec<C64>,
+    recv: &mut [C64],
+) {
+    if size == 1 {
+        std::mem::swap(state, send);
+        return;
+    }
+    {
+        let sp = Partition::new(&send[..], &ex.send_counts[..], &ex.send_displs[..]);
+        let mut rp = PartitionMut::new(recv, &ex.recv_counts[..], &ex.recv_displs[..]);
+        comm.all_to_all_varcount_into(&sp, &mut rp);
+    }
+    let len = ex.recv_row_len;
+    for row in 0..ex.recv_rows {
+        let dst_row = &mut state[row * len..(row + 1) * len];
+        for blk in &ex.unpack {
+            let src = &recv[blk.displ + row * blk.col_count..][..blk.col_count];
+            dst_row[blk.col_start..blk.col_start + blk.col_count].copy_from_slice(src);
+        }
+    }
+}
