@@ -92,24 +92,22 @@ fn class_integral<F: Fn(f64, f64) -> f64>(
         Class::M => duffy(dim, order, &[0.0, 1.0], &|s2, c2| f(c2, s2)),
         Class::Mixed(k) => {
             let r = gauss_legendre(order);
-            let low: Vec<(f64, f64, f64)> = r
-                .x
-                .iter()
-                .zip(&r.w)
-                .map(|(x, w)| {
-                    let (s, c) = half_sc(h * x);
-                    (s, c, h * w)
-                })
-                .collect();
-            let high: Vec<(f64, f64, f64)> = r
-                .x
-                .iter()
-                .zip(&r.w)
-                .map(|(x, w)| {
-                    let (s, c) = half_sc(h + h * x);
-                    (s, c, h * w)
-                })
-                .collect();
+            let low: Vec<(f64, f64, f64)> =
+                r.x.iter()
+                    .zip(&r.w)
+                    .map(|(x, w)| {
+                        let (s, c) = half_sc(h * x);
+                        (s, c, h * w)
+                    })
+                    .collect();
+            let high: Vec<(f64, f64, f64)> =
+                r.x.iter()
+                    .zip(&r.w)
+                    .map(|(x, w)| {
+                        let (s, c) = half_sc(h + h * x);
+                        (s, c, h * w)
+                    })
+                    .collect();
             let mult = binomial(dim, k);
             let mut total = 0.0;
             let n = order as u64;

@@ -98,7 +98,11 @@ mod tests {
         for n in [1usize, 2, 3, 7, 20, 64] {
             let r = gauss_legendre(n);
             for p in 0..(2 * n) {
-                let q: f64 = r.x.iter().zip(&r.w).map(|(x, w)| w * x.powi(p as i32)).sum();
+                let q: f64 =
+                    r.x.iter()
+                        .zip(&r.w)
+                        .map(|(x, w)| w * x.powi(p as i32))
+                        .sum();
                 let exact = 1.0 / (p as f64 + 1.0);
                 assert!((q - exact).abs() < 1e-14, "n={n} p={p}: {q} vs {exact}");
             }

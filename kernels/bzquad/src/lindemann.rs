@@ -67,7 +67,7 @@ use crate::{validate_dim, validate_tol, BzError, Quadrature};
 /// (Watson 1939; the right-hand side is Watson's W_S = ⟨1/(1 − γ)⟩ = 1.516386…),
 /// evaluated at 32 digits with mpmath by `scripts/bz_reference.py`, which also checks it
 /// against the independent Bessel-integral representation W = ½∫_0^∞ (e^(−t/2) I_0(t/2))³ dt.
-pub const WATSON: f64 = 0.505_462_019_717_326_006_052_004;
+pub const WATSON: f64 = 0.505_462_019_717_326; // 0.50546201971732600605200…
 
 /// Which cubature a computation uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

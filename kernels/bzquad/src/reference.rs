@@ -60,7 +60,10 @@ pub fn midpoint_richardson(
             break;
         }
         let r = 2f64.powf(p);
-        t = t.windows(2).map(|w| (r * w[1] - w[0]) / (r - 1.0)).collect();
+        t = t
+            .windows(2)
+            .map(|w| (r * w[1] - w[0]) / (r - 1.0))
+            .collect();
     }
     (*t.last().unwrap_or(&f64::NAN), finest)
 }

@@ -9,10 +9,11 @@
 //! * Antiferromagnet (J > 0), linear spin waves (Anderson 1952):
 //!   ω_q = zJS √(1 − γ_q²) ≈ 2√d·JS·|k|a at small k (velocity 2√d JSa);
 //!   sublattice-moment reduction ΔS = ½⟨1/√(1 − γ_q²)⟩ − ½ (square 0.196602,
-//!   cubic 0.0784); ground-state energy per site
+//!   cubic 0.0784, here 0.0783577); ground-state energy per site
 //!   E0/N = −(z/2) J S² [1 + c/S],  c = 1 − ⟨√(1 − γ_q²)⟩,
 //!   i.e. per bond −JS² − JS·c: `zero_point_correction` = c is the zero-point energy
-//!   per bond in units of JS (square 0.157947, cubic 0.0821; for S = ½ on the square
+//!   per bond in units of JS (square 0.157947, cubic 0.097158 — Anderson's zc = 0.632
+//!   and 0.58; for S = ½ on the square
 //!   lattice E0/N = −0.6579 J).
 //! * Ferromagnet (J < 0, |J| written J): ω_q = zJS(1 − γ_q) ≈ JS k²a² at small k, the
 //!   fully polarised state is an exact eigenstate and the zero-point correction is 0.
