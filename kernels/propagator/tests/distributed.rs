@@ -1,0 +1,133 @@
+//! Distributed = serial: the `propagator-check` binary runs under
+//! `mpirun -n P --oversubscribe` for P = 1, 2, 3, 4 on grids whose sizes are
+//! not divisible by P (one with fewer rows than ranks), and its observables
+//! per kick, final momentum distribution and gathered state must match the
+//! naive serial reference to 1e-12. Skipped (with a message) when `mpirun`
+//! is not on PATH.
+
+use num_complex::Complex64 as C64;
+use qk_propagator::reference::SerialReference;
+use qk_propagator::{Interaction, KickedParams};
+use std::path::PathBuf;
+use std::process::Command;
+
+fn have_mpirun() -> bool {
+    Command::new("mpirun").arg("--version").output().map(|o| o.status.success()).unwrap_or(false)
+}
+
+struct Run {
+    obs: Vec<[f64; 4]>,
+    mom: Vec<f64>,
+    state: Vec<C64>,
+}
+
+fn parse(text: &str) -> Run {
+    let mut run = Run { obs: vec![], mom: vec![], state: vec![] };
+    for line in text.lines() {
+        let mut it = line.split_whitespace();
+        let tag = it.next().unwrap();
+        let v: Vec<f64> = it.map(|s| s.parse().unwrap()).collect();
+        match tag {
+            "obs" => run.obs.push([v[0], v[1], v[2], v[3]]),
+            "mom" => run.mom = v,
+            "state" => run.state = v.chunks(2).map(|c| C64::new(c[0], c[1])).collect(),
+            _ => panic!("unexpected line {tag}"),
+        }
+    }
+    run
+}
+
+fn run_mpi(ranks: usize, p: &KickedParams, kicks: usize, tag: &str) -> Run {
+    let out: PathBuf = std::env::temp_dir().join(format!("qk_prop_dist_{}_{tag}_{ranks}.txt", std::process::id()));
+    let inter = match p.interaction {
+        Interaction::Continuous => "continuous",
+        Interaction::Kicked => "kicked",
+    };
+    let status = Command::new("mpirun")
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .args(["-n", &ranks.to_string(), "--oversubscribe"])
+        .arg(env!("CARGO_BIN_EXE_propagator-check"))
+        .arg("dist")
+        .arg(format!("hbar={}", p.hbar))
+        .arg(format!("mass={}", p.mass))
+        .arg(format!("eps={}", p.eps))
+        .arg(format!("k1={}", p.k1))
+        .arg(format!("k2={}", p.k2))
+        .arg(format!("lambda={}", p.lambda))
+        .arg(format!("n1={}", p.n1))
+        .arg(format!("n2={}", p.n2))
+        .arg(format!("substeps={}", p.substeps))
+        .arg(format!("interaction={inter}"))
+        .arg(format!("kicks={kicks}"))
+        .arg(format!("out={}", out.display()))
+        .status()
+        .expect("mpirun");
+    assert!(status.success(), "mpirun -n {ranks} failed: {status}");
+    let text = std::fs::read_to_string(&out).expect("output of the MPI run");
+    let _ = std::fs::remove_file(&out);
+    parse(&text)
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * (1.0 + a.abs().max(b.abs()))
+}
+
+#[test]
+fn distributed_equals_serial_on_1_to_4_ranks() {
+    if !have_mpirun() {
+        eprintln!("mpirun not found: distributed test skipped");
+        return;
+    }
+    let kicks = 3;
+    let cases = [
+        (13usize, 11usize, Interaction::Continuous),
+        (13, 11, Interaction::Kicked),
+        (3, 5, Interaction::Continuous),
+    ];
+    for (n1, n2, inter) in cases {
+        let p = KickedParams {
+            hbar: 0.25,
+            mass: 0.4,
+            eps: 3.0,
+            k1: 1.8,
+            k2: 0.5,
+            lambda: 10.0,
+            n1,
+            n2,
+            substeps: 3,
+            interaction: inter,
+        };
+        let mut reference = SerialReference::new(&p).unwrap();
+        let mut ref_obs = vec![];
+        for _ in 0..kicks {
+            reference.period();
+            let o = reference.observables();
+            ref_obs.push([o.p1_sq, o.p2_sq, o.norm, o.purity]);
+        }
+        let ref_mom = reference.momentum_p1();
+        let mut states = vec![];
+        for ranks in 1..=4 {
+            let tag = format!("{n1}x{n2}{inter:?}");
+            let run = run_mpi(ranks, &p, kicks, &tag);
+            assert_eq!(run.obs.len(), kicks);
+            for (k, (a, b)) in run.obs.iter().zip(&ref_obs).enumerate() {
+                for q in 0..4 {
+                    assert!(close(a[q], b[q]), "{tag} P={ranks} kick {k} obs {q}: {} vs {}", a[q], b[q]);
+                }
+            }
+            for (a, b) in run.mom.iter().zip(&ref_mom) {
+                assert!(close(*a, *b), "{tag} P={ranks} momentum");
+            }
+            let d = run.state.iter().zip(reference.state()).map(|(a, b)| (a - b).norm()).fold(0.0, f64::max);
+            assert_eq!(run.state.len(), n1 * n2);
+            assert!(d < 1e-12, "{tag} P={ranks}: state differs from serial by {d:e}");
+            states.push(run.state);
+        }
+        // the state itself is the same for every rank count
+        for s in &states[1..] {
+            let d = s.iter().zip(&states[0]).map(|(a, b)| (a - b).norm()).fold(0.0, f64::max);
+            assert!(d < 1e-14, "rank counts disagree by {d:e}");
+        }
+    }
+}
