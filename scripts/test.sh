@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Set up a machine and run every test: formatting, lints, unit tests of each
+# crate, and the end-to-end tests of `qk` (mpirun at 1-4 ranks, HDF5 content,
+# resume after SIGKILL, bad input, physics against references and QuTiP).
+# Heavy physics runs are opt-in: QK_HEAVY=1 scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# OpenMPI refuses to run as root unless told; CI machines run as root.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+QK_SKIP_BUILD=1 scripts/setup.sh
+cargo fmt --all -- --check
+cargo clippy --release --workspace --all-targets -- -D warnings
+cargo test --release --workspace

@@ -1,0 +1,92 @@
+//! Shared helpers of the end-to-end tests: run `qk` alone or under mpirun, read its HDF5 output.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn qk() -> &'static str {
+    env!("CARGO_BIN_EXE_qk")
+}
+
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh scratch directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("qk-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `qk ARGS` as one process (no launcher).
+pub fn qk_cmd(args: &[&str]) -> Command {
+    let mut c = Command::new(qk());
+    c.args(args).env("QK_PROGRESS_INTERVAL", "3600");
+    c
+}
+
+/// `mpirun -n ranks qk ARGS`.
+pub fn mpirun_cmd(ranks: usize, args: &[&str]) -> Command {
+    let mut c = Command::new("mpirun");
+    c.args([
+        "-n",
+        &ranks.to_string(),
+        "--oversubscribe",
+        "--bind-to",
+        "none",
+    ])
+    .arg(qk())
+    .args(args)
+    .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+    .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    .env("QK_PROGRESS_INTERVAL", "3600");
+    c
+}
+
+pub fn run(mut c: Command) -> Output {
+    c.stdin(Stdio::null()).output().expect("failed to start")
+}
+
+/// Run and require success, echoing stderr on failure.
+pub fn run_ok(c: Command) -> Output {
+    let out = run(c);
+    assert!(
+        out.status.success(),
+        "command failed with {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Read `/results/<name>` (all values, row-major) from a qk output file.
+pub fn read_f64(path: &Path, dataset: &str) -> Vec<f64> {
+    let f = hdf5::File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    f.dataset(dataset)
+        .unwrap_or_else(|e| panic!("{dataset}: {e}"))
+        .read_raw::<f64>()
+        .unwrap()
+}
+
+pub fn read_u8(path: &Path, dataset: &str) -> Vec<u8> {
+    let f = hdf5::File::open(path).unwrap();
+    f.dataset(dataset).unwrap().read_raw::<u8>().unwrap()
+}
+
+pub fn shape(path: &Path, dataset: &str) -> Vec<usize> {
+    let f = hdf5::File::open(path).unwrap();
+    f.dataset(dataset).unwrap().shape()
+}
+
+pub fn python() -> PathBuf {
+    let p = workspace_root().join(".venv/bin/python");
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/setup.sh first",
+        p.display()
+    );
+    p
+}
