@@ -9,6 +9,6 @@ scripts/setup.sh
 mkdir -p out
 ranks=${QK_RANKS:-$(nproc)}
 mpirun -n "$ranks" --oversubscribe target/release/qk lmg \
-  --n 25,50,100 --h=-0.5:1.5:81 --lambda 1 --gamma-a 0.01 --gamma-b 0.2 \
+  --n 25,50,100 --h=-0.5:1.5:201 --lambda 1 --gamma-a 0.01 --gamma-b 0.2 \
   -o out/lmg.h5 --force
 .venv/bin/python scripts/plot_lmg.py out/lmg.h5 --outdir out
