@@ -25,6 +25,10 @@ pub struct Cli {
 pub enum Command {
     /// Steady states of the dissipative Lipkin-Meshkov-Glick model (sparse Lindblad solver).
     Lmg(crate::models::lmg::LmgArgs),
+    /// Lindemann ratio r0/a of a hypercubic crystal (Brillouin-zone quadrature, exact vs Debye).
+    Lindemann(crate::models::lindemann::LindemannArgs),
+    /// Linear spin-wave zero-point quantities of the Heisenberg antiferromagnet.
+    Spinwave(crate::models::spinwave::SpinWaveArgs),
 }
 
 impl Command {
@@ -32,6 +36,14 @@ impl Command {
     pub fn build(&self) -> Result<(Box<dyn Model>, &OutputArgs), DriverError> {
         match self {
             Command::Lmg(a) => Ok((Box::new(crate::models::lmg::LmgModel::new(a)?), &a.output)),
+            Command::Lindemann(a) => Ok((
+                Box::new(crate::models::lindemann::LindemannModel::new(a)?),
+                &a.output,
+            )),
+            Command::Spinwave(a) => Ok((
+                Box::new(crate::models::spinwave::SpinWaveModel::new(a)?),
+                &a.output,
+            )),
         }
     }
 }

@@ -7,7 +7,7 @@
 //! model files in `models/` are the only place where both meet.
 
 use crate::error::PointError;
-use crate::grid::Grid;
+use crate::grid::{AxisValues, Grid};
 use mpi::topology::SimpleCommunicator;
 
 /// One observable written to `/results/<name>` with shape `[grid axes…, shape…]`.
@@ -50,6 +50,26 @@ pub struct ExtraAxis {
     pub description: String,
 }
 
+/// A small table written once, when the output file is created, as the group
+/// `/<name>` with one 1D dataset per column (attributes `units`, `description`), for
+/// per-run constants that are not grid points (e.g. `qk lindemann --thresholds`).
+#[derive(Clone, Debug)]
+pub struct Table {
+    /// Group name under the root; must differ from `grid`, `results` and `status`.
+    pub name: String,
+    pub description: String,
+    pub columns: Vec<TableColumn>,
+}
+
+/// One column of a [`Table`]; all columns of a table have the same length.
+#[derive(Clone, Debug)]
+pub struct TableColumn {
+    pub name: String,
+    pub values: AxisValues,
+    pub units: String,
+    pub description: String,
+}
+
 pub trait Model: Sync {
     /// Subcommand name, recorded in the output.
     fn name(&self) -> &'static str;
@@ -65,6 +85,21 @@ pub trait Model: Sync {
     /// Non-parameter axes written under `/grid/`.
     fn extra_axes(&self) -> Vec<ExtraAxis> {
         Vec::new()
+    }
+    /// Tables written once at file creation (see [`Table`]); none by default.
+    fn extra_tables(&self) -> Vec<Table> {
+        Vec::new()
+    }
+    /// Whether a worker's `values` that contain a non-finite entry are nevertheless a
+    /// legitimate result. Called only for such records; by default (`false`) the point
+    /// is recorded as failed ("non-finite value in results"), since numerical failure
+    /// must never be written as a number. A model overrides this only where a NaN is
+    /// the documented meaning of a result, and should accept exactly that case (e.g. a
+    /// divergent integral whose `diverges` observable is 1 and whose NaN entries are
+    /// the documented ones).
+    fn accepts_non_finite(&self, values: &[f64]) -> bool {
+        let _ = values;
+        false
     }
     /// Relative cost of a point; the scheduler hands out the most expensive first.
     fn cost(&self, point: &[f64]) -> f64 {

@@ -5,6 +5,8 @@
 //!   non-parameter axes (e.g. `/grid/kick`) likewise.
 //! - `/results/<obs>`: f64, shape `[grid axes…, observable axes…]`, NaN until the point is done;
 //!   attributes `units`, `description`, `axes` (the grid axis names in order).
+//! - `/<table>/<column>`: optional per-run tables of the model ([`crate::model::Table`], e.g.
+//!   `/thresholds` of `qk lindemann --thresholds`), 1D datasets with `units`, `description`.
 //! - `/status/done` (u8, 1 once a point is finished, successfully or not), `/status/failed` (u8),
 //!   `/status/wall_time` (s), `/status/rank`, `/status/error` (fixed 256-byte ASCII, empty when fine);
 //!   all of shape `[grid axes…]`.
@@ -94,6 +96,20 @@ fn str_list_attr(loc: &Location, name: &str, values: &[String]) -> hdf5::Result<
         .write_raw(&v)
 }
 
+/// A 1D dataset `name` in `g` holding `values` (reals as f64, integers as i64, labels as
+/// variable-length strings).
+fn values_dataset(g: &hdf5::Group, name: &str, values: &AxisValues) -> hdf5::Result<Dataset> {
+    let b = g.new_dataset_builder();
+    match values {
+        AxisValues::Real(v) => b.with_data(v.as_slice()).create(name),
+        AxisValues::Int(v) => b.with_data(v.as_slice()).create(name),
+        AxisValues::Label(v) => {
+            let v: Vec<VarLenUnicode> = v.iter().map(|s| h5string(s)).collect();
+            b.with_data(v.as_slice()).create(name)
+        }
+    }
+}
+
 /// Current UTC time as ISO 8601 (civil-from-days, no time-zone database needed).
 pub fn utc_now() -> String {
     let secs = std::time::SystemTime::now()
@@ -152,22 +168,7 @@ impl Output {
         let write_grid = || -> hdf5::Result<()> {
             let g = file.create_group("grid")?;
             for a in &grid.axes {
-                let ds = match &a.values {
-                    AxisValues::Real(v) => g
-                        .new_dataset_builder()
-                        .with_data(v.as_slice())
-                        .create(a.name.as_str())?,
-                    AxisValues::Int(v) => g
-                        .new_dataset_builder()
-                        .with_data(v.as_slice())
-                        .create(a.name.as_str())?,
-                    AxisValues::Label(v) => {
-                        let v: Vec<VarLenUnicode> = v.iter().map(|s| h5string(s)).collect();
-                        g.new_dataset_builder()
-                            .with_data(v.as_slice())
-                            .create(a.name.as_str())?
-                    }
-                };
+                let ds = values_dataset(&g, &a.name, &a.values)?;
                 str_attr(&ds, "units", &a.units)?;
                 str_attr(&ds, "description", &a.description)?;
                 str_attr(&ds, "flag", &a.flag)?;
@@ -183,6 +184,20 @@ impl Output {
             Ok(())
         };
         write_grid().map_err(&e)?;
+
+        let write_tables = || -> hdf5::Result<()> {
+            for t in model.extra_tables() {
+                let g = file.create_group(&t.name)?;
+                str_attr(&g, "description", &t.description)?;
+                for c in &t.columns {
+                    let ds = values_dataset(&g, &c.name, &c.values)?;
+                    str_attr(&ds, "units", &c.units)?;
+                    str_attr(&ds, "description", &c.description)?;
+                }
+            }
+            Ok(())
+        };
+        write_tables().map_err(&e)?;
 
         let axis_names: Vec<String> = grid.axes.iter().map(|a| a.name.clone()).collect();
         let make = || -> hdf5::Result<()> {

@@ -104,7 +104,9 @@ fn compute_point(
     let point = model.grid().point(index);
     let start = Instant::now();
     let outcome = match worker.compute(&point, comm) {
-        Ok(values) if values.iter().any(|v| !v.is_finite()) => {
+        Ok(values)
+            if values.iter().any(|v| !v.is_finite()) && !model.accepts_non_finite(&values) =>
+        {
             let names: Vec<String> = model.observables().into_iter().map(|o| o.name).collect();
             Err(PointError(format!(
                 "non-finite value in results ({})",

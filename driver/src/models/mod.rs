@@ -1,1 +1,3 @@
+pub mod lindemann;
 pub mod lmg;
+pub mod spinwave;
