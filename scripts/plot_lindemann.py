@@ -2,7 +2,7 @@
 """Lindemann plots from a `qk lindemann` HDF5 file (seed 003, eqs. 42-55).
 
 Reads /grid/dim, /grid/tau, /grid/ek_over_omega and /results/lindemann_ratio,
-/results/debye_ratio (shape = grid axes in the order of the dataset's `axes`
+/results/debye_ratio, and /thresholds when the file has it (--thresholds) (shape = grid axes in the order of the dataset's `axes`
 attribute; missing attribute: the order dim, tau, ek_over_omega). Writes a PNG with
 
   left:  r0/a vs T/T_D for d = 3 at each T_D/E_K of the file, exact lattice (solid)
@@ -15,7 +15,8 @@ Conventions (kernels/bzquad/src/lindemann.rs): tau = T/Omega, T_D = kappa_3 Omeg
 kappa_3 = sqrt(pi) (3 sqrt(pi)/4)^(1/3); (r0/a)^2 is proportional to E_K/T_D at fixed
 T/T_D, so the critical T_D/E_K at a given tau is 4 (r0/a)^2 (T_D/E_K).
 
-Usage:  scripts/plot_lindemann.py FILE.h5 [-o OUT.png]
+Usage:  qk lindemann --dim 3 --tau 0:6:61 --ek-over-omega 0.005,0.01,0.02,0.04 --thresholds -o FILE.h5
+        scripts/plot_lindemann.py FILE.h5 [-o OUT.png]
         scripts/plot_lindemann.py --synthetic FILE.h5   (writes a test file, then plots it)
 """
 import argparse
@@ -40,6 +41,14 @@ def read(path):
             data = np.asarray(ds)[(...,) + (0,) * (ds.ndim - len(axes))] if ds.ndim > len(axes) else np.asarray(ds)
             order = [axes.index(a) for a in ("dim", "tau", "ek_over_omega")]
             out[name] = np.transpose(data, order)
+        # Optional table of `qk lindemann --thresholds`: rows (dim, regime) with exact and Debye values.
+        if "thresholds" in f:
+            t = f["thresholds"]
+            regime = [r.decode() if isinstance(r, bytes) else str(r) for r in t["regime"][:]]
+            out["thresholds"] = {
+                (int(d), r): (float(e), float(b))
+                for d, r, e, b in zip(t["dim"][:], regime, t["exact"][:], t["debye"][:])
+            }
     return grid, out
 
 
@@ -112,7 +121,7 @@ def plot(path, out):
         line = ax1.plot(t_td, lr[:, k], "-", label=f"$T_D/E_K$ = {td_ek:.3g}")[0]
         ax1.plot(t_td, dr[:, k], "--", color=line.get_color())
     ax1.axhline(0.5, color="k", lw=0.8)
-    ax1.text(t_td.max(), 0.51, "Lindemann $r_0/a = 1/2$", ha="right", va="bottom")
+    ax1.text(0.0, 0.51, "Lindemann $r_0/a = 1/2$", ha="left", va="bottom")
     ax1.set_xlabel("$T/T_D$")
     ax1.set_ylabel("$r_0/a$")
     ax1.set_title("d = 3: exact lattice (solid), Debye (dashed)")
@@ -126,6 +135,13 @@ def plot(path, out):
     hot = t_td[t_td > 0]
     ax2.plot(hot, 72 * hot, ":", color="gray", label="seed: $72\\,T/T_D$ ($T \\gg T_D$)")
     ax2.axhline(18, color="gray", lw=0.8, ls="-.", label="seed: 18 ($T = 0$)")
+    table = res.get("thresholds", {})
+    if (3, "T >> T_D") in table:
+        hi = table[(3, "T >> T_D")][0]
+        ax2.plot(hot, hi * hot, ":", color="C0", label=f"exact: {hi:.4g}$\\,T/T_D$ ($T \\gg T_D$, table)")
+    if (3, "T = 0") in table:
+        lo = table[(3, "T = 0")][0]
+        ax2.plot([0], [lo], "o", color="C0", label=f"exact: {lo:.4g} ($T = 0$, table)")
     ax2.fill_between(t_td, crit_exact, np.nanmax(crit_exact) * 1.1, alpha=0.1, label="stable (exact)")
     ax2.set_xlabel("$T/T_D$")
     ax2.set_ylabel("critical $T_D/E_K$")
