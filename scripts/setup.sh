@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 say() { echo "setup: $*" >&2; }
 
 # --- system packages -------------------------------------------------------
-debs=(openmpi-bin libopenmpi-dev libhdf5-dev hdf5-tools libclang-dev clang pkg-config)
+# slurm-wlm and munge: a one-node Slurm for testing the sbatch templates (scripts/slurm_local.sh).
+debs=(openmpi-bin libopenmpi-dev libhdf5-dev hdf5-tools libclang-dev clang pkg-config slurm-wlm munge)
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for p in "${debs[@]}"; do

@@ -11,3 +11,5 @@ QK_SKIP_BUILD=1 scripts/setup.sh
 cargo fmt --all -- --check
 cargo clippy --release --workspace --all-targets -- -D warnings
 cargo test --release --workspace
+# the sbatch template against a real one-node Slurm started here (needs root)
+cargo test --release --test slurm -- --ignored
