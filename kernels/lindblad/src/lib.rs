@@ -45,6 +45,7 @@ pub mod dense;
 mod error;
 pub mod liouvillian;
 pub mod lmg;
+pub mod ordering;
 pub mod steady;
 
 pub use dense::{liouvillian_dense, steady_state_dense, DenseSteadyState};
@@ -55,7 +56,9 @@ pub use lmg::{
     lmg_collapse_ops, lmg_hamiltonian, lmg_parity, semiclassical_fixed_point, spin_moments,
     spin_operators, LmgObservables, LmgParams, LmgSolver, SpinMoments, SpinOperators,
 };
-pub use steady::{steady_state, Quality, SteadyState, SteadyStateOptions, SteadyStatePlan};
+pub use steady::{
+    steady_state, ColumnOrdering, Quality, SteadyState, SteadyStateOptions, SteadyStatePlan,
+};
 
 /// Re-exported so callers can name the complex type without a direct
 /// dependency.

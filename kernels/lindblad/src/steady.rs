@@ -22,8 +22,10 @@
 //! `w tᵀ` to a row with its own entries, this keeps the pattern of `A` fixed
 //! and costs one row of `D` entries.
 //!
-//! `A` is factorized by faer's sparse LU (COLAMD column ordering, supernodal
-//! or simplicial partial-pivoting numeric factorization, always with
+//! `A` is factorized by faer's sparse LU with partial pivoting (COLAMD column
+//! ordering and faer's choice of supernodal or simplicial numeric
+//! factorization, or a caller-supplied column ordering with the supernodal
+//! factorization, see [`ColumnOrdering`]; always with
 //! `Par::Seq`, so results are bit-identical for any thread count). The
 //! symbolic factorization is done once per pattern ([`SteadyStatePlan::new`]);
 //! each [`SteadyStatePlan::solve_values`] refactorizes numerically, solves,
@@ -58,8 +60,14 @@
 use crate::liouvillian::{BlockLiouvillian, NONE};
 use crate::LindbladError;
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
-use faer::sparse::linalg::lu::{factorize_symbolic_lu, LuRef, NumericLu, SymbolicLu};
-use faer::sparse::linalg::LuError;
+use faer::perm::PermRef;
+use faer::sparse::linalg::lu::supernodal::{
+    factorize_supernodal_numeric_lu, factorize_supernodal_numeric_lu_scratch,
+    factorize_supernodal_symbolic_lu, factorize_supernodal_symbolic_lu_scratch, SupernodalLu,
+    SymbolicSupernodalLu,
+};
+use faer::sparse::linalg::lu::{factorize_symbolic_lu, NumericLu, SymbolicLu};
+use faer::sparse::linalg::{qr, LuError};
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMatRef};
 use faer::{Conj, Mat, MatMut, MatRef, Par};
 use num_complex::Complex64;
@@ -113,6 +121,44 @@ pub struct SteadyState {
     pub quality: Quality,
 }
 
+/// Fill-reducing column ordering of the reduced system.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ColumnOrdering {
+    /// faer's COLAMD (default; no knowledge of the geometry needed).
+    #[default]
+    Colamd,
+    /// A caller-supplied elimination order of the block unknowns:
+    /// `order[k]` is the block index eliminated `k`-th (a permutation of
+    /// `0..len`). Used by the LMG plan for a geometric nested dissection.
+    Custom(Vec<usize>),
+}
+
+/// The factorization engine: faer's high-level symbolic LU (COLAMD) or the
+/// supernodal LU with a custom column permutation.
+enum Factor {
+    Auto(Box<AutoFactor>),
+    Custom(Box<CustomFactor>),
+}
+
+struct AutoFactor {
+    symbolic: SymbolicLu<usize>,
+    numeric: NumericLu<usize, Complex64>,
+}
+
+struct CustomFactor {
+    perm_fwd: Vec<usize>,
+    perm_inv: Vec<usize>,
+    symbolic: SymbolicSupernodalLu<usize>,
+    lu: SupernodalLu<usize, Complex64>,
+    row_fwd: Vec<usize>,
+    row_inv: Vec<usize>,
+    /// Aᵀ pattern and the position in Aᵀ of every entry of A.
+    at_col_ptr: Vec<usize>,
+    at_row_idx: Vec<usize>,
+    at_values: Vec<Complex64>,
+    a_to_at: Vec<usize>,
+}
+
 /// A reusable steady-state solver for one sparsity pattern: the reduced
 /// system's pattern, its fill-reducing ordering and symbolic LU are computed
 /// once; [`solve_values`](Self::solve_values) only refactorizes numerically.
@@ -131,8 +177,7 @@ pub struct SteadyStatePlan {
     l_to_a: Vec<usize>,
     /// Positions of the trace-row entries in `a_values`.
     trace_pos: Vec<usize>,
-    symbolic: SymbolicLu<usize>,
-    numeric: NumericLu<usize, Complex64>,
+    factor: Factor,
     mem: MemBuffer,
     x: Vec<Complex64>,
     dx: Vec<Complex64>,
@@ -212,6 +257,19 @@ impl SteadyStatePlan {
         block: &BlockLiouvillian,
         options: SteadyStateOptions,
     ) -> Result<Self, LindbladError> {
+        Self::with_ordering(block, options, ColumnOrdering::Colamd)
+    }
+
+    /// As [`new`](Self::new) with an explicit column ordering.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new), and [`LindbladError::InvalidInput`] if a
+    /// custom ordering is not a permutation of the block unknowns.
+    pub fn with_ordering(
+        block: &BlockLiouvillian,
+        options: SteadyStateOptions,
+        ordering: ColumnOrdering,
+    ) -> Result<Self, LindbladError> {
         let d = block.dim();
         let n = block.len();
         let vec_idx = block.vec_indices();
@@ -261,12 +319,22 @@ impl SteadyStatePlan {
         }
         let a_values = vec![Complex64::new(0.0, 0.0); a_row_idx.len()];
         let sym = SymbolicSparseColMatRef::new_checked(n, n, &a_col_ptr, None, &a_row_idx);
-        let symbolic = factorize_symbolic_lu(sym, Default::default())?;
         let par = Par::Seq;
-        let req = StackReq::any_of(&[
-            symbolic.factorize_numeric_lu_scratch::<Complex64>(par, Default::default()),
-            symbolic.solve_in_place_scratch::<Complex64>(1, par),
-        ]);
+        let (factor, req) = match ordering {
+            ColumnOrdering::Colamd => {
+                let symbolic = factorize_symbolic_lu(sym, Default::default())?;
+                let req = StackReq::any_of(&[
+                    symbolic.factorize_numeric_lu_scratch::<Complex64>(par, Default::default()),
+                    symbolic.solve_in_place_scratch::<Complex64>(1, par),
+                ]);
+                let factor = Factor::Auto(Box::new(AutoFactor {
+                    symbolic,
+                    numeric: NumericLu::new(),
+                }));
+                (factor, req)
+            }
+            ColumnOrdering::Custom(order) => custom_symbolic(sym, order)?,
+        };
         let mem = MemBuffer::try_new(req).map_err(|_| LindbladError::OutOfMemory)?;
         let sectors = match block.parity() {
             Some(p) => {
@@ -287,8 +355,7 @@ impl SteadyStatePlan {
             a_values,
             l_to_a,
             trace_pos,
-            symbolic,
-            numeric: NumericLu::new(),
+            factor,
             mem,
             x: vec![Complex64::new(0.0, 0.0); n],
             dx: vec![Complex64::new(0.0, 0.0); n],
@@ -380,20 +447,10 @@ impl SteadyStatePlan {
             self.a_values[pos] = Complex64::new(w, 0.0);
         }
 
-        let par = Par::Seq;
         let sym =
             SymbolicSparseColMatRef::new_checked(n, n, &self.a_col_ptr, None, &self.a_row_idx);
         let a = SparseColMatRef::new(sym, &self.a_values);
-        let lu: LuRef<'_, usize, Complex64> = self
-            .symbolic
-            .factorize_numeric_lu(
-                &mut self.numeric,
-                a,
-                par,
-                MemStack::new(&mut self.mem),
-                Default::default(),
-            )
-            .map_err(lu_err)?;
+        factorize(&mut self.factor, a, &mut self.mem)?;
 
         // ‖A‖_∞ (row sums)
         self.rowsum.fill(0.0);
@@ -406,12 +463,7 @@ impl SteadyStatePlan {
 
         self.x.fill(zero);
         self.x[self.trace_row] = Complex64::new(w, 0.0);
-        lu.solve_in_place_with_conj(
-            Conj::No,
-            MatMut::from_column_major_slice_mut(&mut self.x, n, 1),
-            par,
-            MemStack::new(&mut self.mem),
-        );
+        solve_in_place(&self.factor, &mut self.x, &mut self.mem);
         if !self.x.iter().all(|&z| is_finite(z)) {
             return Err(LindbladError::Singular(
                 "factorization produced a non-finite solution (singular system)".into(),
@@ -438,12 +490,7 @@ impl SteadyStatePlan {
                 break;
             }
             prev_be = be;
-            lu.solve_in_place_with_conj(
-                Conj::No,
-                MatMut::from_column_major_slice_mut(&mut self.dx, n, 1),
-                par,
-                MemStack::new(&mut self.mem),
-            );
+            solve_in_place(&self.factor, &mut self.dx, &mut self.mem);
             for (xi, di) in self.x.iter_mut().zip(self.dx.iter()) {
                 *xi += *di;
             }
@@ -535,6 +582,167 @@ impl SteadyStatePlan {
                 refinement_steps: steps,
             },
         })
+    }
+}
+
+/// Symbolic supernodal LU for a caller-supplied column order.
+fn custom_symbolic(
+    sym: SymbolicSparseColMatRef<'_, usize>,
+    order: Vec<usize>,
+) -> Result<(Factor, StackReq), LindbladError> {
+    let n = sym.ncols();
+    if order.len() != n {
+        return Err(LindbladError::InvalidInput(format!(
+            "ordering has length {}, expected {n}",
+            order.len()
+        )));
+    }
+    let mut perm_inv = vec![NONE; n];
+    for (k, &c) in order.iter().enumerate() {
+        if c >= n || perm_inv[c] != NONE {
+            return Err(LindbladError::InvalidInput(
+                "custom ordering is not a permutation".into(),
+            ));
+        }
+        perm_inv[c] = k;
+    }
+    let perm_fwd = order;
+    // Aᵀ pattern and value map
+    let col_ptr = sym.col_ptr();
+    let row_idx = sym.row_idx();
+    let nnz = row_idx.len();
+    let mut at_col_ptr = vec![0usize; n + 1];
+    for &r in row_idx {
+        at_col_ptr[r + 1] += 1;
+    }
+    for i in 0..n {
+        at_col_ptr[i + 1] += at_col_ptr[i];
+    }
+    let mut next = at_col_ptr.clone();
+    let mut at_row_idx = vec![0usize; nnz];
+    let mut a_to_at = vec![0usize; nnz];
+    for c in 0..n {
+        for idx in col_ptr[c]..col_ptr[c + 1] {
+            let r = row_idx[idx];
+            let pos = next[r];
+            next[r] += 1;
+            at_row_idx[pos] = c;
+            a_to_at[idx] = pos;
+        }
+    }
+    drop(next);
+    let at_sym = SymbolicSparseColMatRef::new_checked(n, n, &at_col_ptr, None, &at_row_idx);
+    let perm = PermRef::new_checked(&perm_fwd, &perm_inv, n);
+    let mut etree = vec![0usize; n];
+    let mut post = vec![0usize; n];
+    let mut col_counts = vec![0usize; n];
+    let mut min_col = vec![0usize; n];
+    let req = StackReq::any_of(&[
+        qr::col_etree_scratch::<usize>(n, n),
+        qr::postorder_scratch::<usize>(n),
+        StackReq::new::<usize>(8 * n + 8),
+        factorize_supernodal_symbolic_lu_scratch::<usize>(n, n),
+    ]);
+    let mut buf = MemBuffer::try_new(req).map_err(|_| LindbladError::OutOfMemory)?;
+    let stack = MemStack::new(&mut buf);
+    let et = qr::col_etree(sym, Some(perm), &mut etree, stack);
+    qr::postorder(&mut post, et, stack);
+    qr::column_counts_ata(
+        &mut col_counts,
+        &mut min_col,
+        at_sym,
+        Some(perm),
+        et,
+        &post,
+        stack,
+    );
+    let symbolic = factorize_supernodal_symbolic_lu(
+        sym,
+        Some(perm),
+        &min_col,
+        et,
+        &col_counts,
+        stack,
+        Default::default(),
+    )?;
+    let par = Par::Seq;
+    let req = StackReq::any_of(&[
+        factorize_supernodal_numeric_lu_scratch::<usize, Complex64>(&symbolic, Default::default()),
+        faer::sparse::linalg::lu::supernodal::solve_in_place_scratch::<usize, Complex64>(n, 1, par),
+    ]);
+    let at_values = vec![Complex64::new(0.0, 0.0); nnz];
+    let f = CustomFactor {
+        perm_fwd,
+        perm_inv,
+        symbolic,
+        lu: SupernodalLu::new(),
+        row_fwd: vec![0; n],
+        row_inv: vec![0; n],
+        at_col_ptr,
+        at_row_idx,
+        at_values,
+        a_to_at,
+    };
+    Ok((Factor::Custom(Box::new(f)), req))
+}
+
+/// Numeric factorization of `a` (pattern of the plan), sequential.
+fn factorize(
+    factor: &mut Factor,
+    a: SparseColMatRef<'_, usize, Complex64>,
+    mem: &mut MemBuffer,
+) -> Result<(), LindbladError> {
+    let par = Par::Seq;
+    match factor {
+        Factor::Auto(f) => {
+            let AutoFactor { symbolic, numeric } = &mut **f;
+            symbolic
+                .factorize_numeric_lu(numeric, a, par, MemStack::new(mem), Default::default())
+                .map_err(lu_err)?;
+        }
+        Factor::Custom(f) => {
+            let f = &mut **f;
+            let n = a.ncols();
+            for (idx, &pos) in f.a_to_at.iter().enumerate() {
+                f.at_values[pos] = a.val()[idx];
+            }
+            let at_sym =
+                SymbolicSparseColMatRef::new_checked(n, n, &f.at_col_ptr, None, &f.at_row_idx);
+            let at = SparseColMatRef::new(at_sym, &f.at_values);
+            let perm = PermRef::new_checked(&f.perm_fwd, &f.perm_inv, n);
+            factorize_supernodal_numeric_lu(
+                &mut f.row_fwd,
+                &mut f.row_inv,
+                &mut f.lu,
+                a,
+                at,
+                perm,
+                &f.symbolic,
+                par,
+                MemStack::new(mem),
+                Default::default(),
+            )
+            .map_err(lu_err)?;
+        }
+    }
+    Ok(())
+}
+
+/// Solves `A x = rhs` in place with the current numeric factorization.
+fn solve_in_place(factor: &Factor, rhs: &mut [Complex64], mem: &mut MemBuffer) {
+    let par = Par::Seq;
+    let n = rhs.len();
+    let x = MatMut::from_column_major_slice_mut(rhs, n, 1);
+    match factor {
+        Factor::Auto(f) => {
+            faer::sparse::linalg::lu::LuRef::new_unchecked(&f.symbolic, &f.numeric)
+                .solve_in_place_with_conj(Conj::No, x, par, MemStack::new(mem));
+        }
+        Factor::Custom(f) => {
+            let col_perm = PermRef::new_checked(&f.perm_fwd, &f.perm_inv, n);
+            let row_perm = PermRef::new_checked(&f.row_fwd, &f.row_inv, n);
+            f.lu.solve_in_place_with_conj(row_perm, col_perm, Conj::No, x, par, MemStack::new(mem));
+        }
     }
 }
 

@@ -129,3 +129,56 @@ fn plan_reuse_is_deterministic() {
     let reused = s.solve(&p).unwrap();
     assert_eq!(fresh, reused);
 }
+
+#[test]
+fn result_is_independent_of_the_ordering() {
+    use qk_lindblad::lmg::lmg_nested_dissection;
+    use qk_lindblad::{BlockLiouvillian, ColumnOrdering, SteadyStatePlan};
+    for n in [3usize, 12, 40] {
+        for h in [-0.3, 0.5, 0.99] {
+            let p = LmgParams {
+                n,
+                h,
+                lambda: 1.0,
+                gamma_a: 0.01,
+                gamma_b: 0.2,
+            };
+            let hm = lmg_hamiltonian(&p).unwrap();
+            let c = lmg_collapse_ops(&p).unwrap();
+            let parity = lmg_parity(n);
+            let block = BlockLiouvillian::assemble(&hm, &c, Some(&parity)).unwrap();
+            let opts = SteadyStateOptions::default();
+            let nd = ColumnOrdering::Custom(lmg_nested_dissection(n, block.vec_indices()));
+            let natural = ColumnOrdering::Custom((0..block.len()).collect());
+            let reference = SteadyStatePlan::new(&block, opts)
+                .unwrap()
+                .solve(&block)
+                .unwrap();
+            for ordering in [nd, natural] {
+                let s = SteadyStatePlan::with_ordering(&block, opts, ordering)
+                    .unwrap()
+                    .solve(&block)
+                    .unwrap();
+                let dev = max_abs_diff(s.rho.as_ref(), reference.rho.as_ref());
+                assert!(dev < 1e-11, "N={n} h={h}: {dev:e}");
+                assert!(s.quality.residual < 1e-13);
+            }
+        }
+    }
+    // a bad custom ordering is rejected
+    let p = LmgParams {
+        n: 3,
+        h: 0.5,
+        lambda: 1.0,
+        gamma_a: 0.01,
+        gamma_b: 0.2,
+    };
+    let block = BlockLiouvillian::assemble(
+        &lmg_hamiltonian(&p).unwrap(),
+        &lmg_collapse_ops(&p).unwrap(),
+        Some(&lmg_parity(3)),
+    )
+    .unwrap();
+    let bad = ColumnOrdering::Custom(vec![0; block.len()]);
+    assert!(SteadyStatePlan::with_ordering(&block, SteadyStateOptions::default(), bad).is_err());
+}
