@@ -104,18 +104,29 @@ impl Dst1 {
     pub fn pre(&self, x: &[C64], y: &mut [C64]) {
         let n = self.n;
         let big_n = n + 1;
-        debug_assert_eq!(x.len(), n);
-        debug_assert_eq!(y.len(), big_n);
+        assert!(x.len() == n && y.len() == big_n);
         y[0] = C64::new(0.0, 0.0);
-        // Pairs (j, N−j), j = 1 … ⌊N/2⌋; x_j is x[j−1].
-        for j in 1..=big_n / 2 {
-            let a = x[j - 1];
-            let b = x[big_n - j - 1];
-            let s = self.sin_tab[j];
+        // Pairs (j, N−j) with j < N−j; x_j is x[j−1], x_{N−j} is x[n−j].
+        let half = big_n / 2;
+        let pairs = if big_n % 2 == 0 { half - 1 } else { half };
+        let (lo, hi) = y[1..].split_at_mut(pairs);
+        let hi_len = hi.len();
+        let hi = &mut hi[hi_len - pairs..];
+        for ((((yl, yh), a), b), s) in lo
+            .iter_mut()
+            .zip(hi.iter_mut().rev())
+            .zip(&x[..pairs])
+            .zip(x.iter().rev())
+            .zip(&self.sin_tab[1..])
+        {
             let sym = (a + b) * s;
             let anti = (a - b) * 0.5;
-            y[j] = sym + anti;
-            y[big_n - j] = sym - anti;
+            *yl = sym + anti;
+            *yh = sym - anti;
+        }
+        if big_n % 2 == 0 {
+            // j = N/2: sin(π/2) = 1, x_j = x_{N−j}
+            y[half] = x[half - 1] * 2.0;
         }
     }
 
@@ -130,22 +141,24 @@ impl Dst1 {
     pub fn post(&self, y: &[C64], out: &mut [C64]) {
         let n = self.n;
         let big_n = n + 1;
-        debug_assert_eq!(y.len(), big_n);
-        debug_assert_eq!(out.len(), n);
+        assert!(y.len() == big_n && out.len() == n);
         let mut odd = y[0] * 0.5; // S_1
-        out[0] = odd;
-        let mut k = 1;
-        while 2 * k <= n {
-            let yk = y[k];
-            let ynk = y[big_n - k];
+        let (first, rest) = out.split_first_mut().expect("n >= 1");
+        *first = odd;
+        // (out[2k−1], out[2k]) = (S_{2k}, S_{2k+1}), k = 1, 2, …; y_k ascending, y_{N−k} descending.
+        let mut chunks = rest.chunks_exact_mut(2);
+        let mut full = 0;
+        for ((c, yk), ynk) in chunks.by_ref().zip(&y[1..]).zip(y[1..].iter().rev()) {
             let d = yk - ynk;
-            // (i/2)·d
-            out[2 * k - 1] = C64::new(-0.5 * d.im, 0.5 * d.re);
-            if 2 * k < n {
-                odd += (yk + ynk) * 0.5;
-                out[2 * k] = odd;
-            }
-            k += 1;
+            c[0] = C64::new(-0.5 * d.im, 0.5 * d.re);
+            odd += (yk + ynk) * 0.5;
+            c[1] = odd;
+            full += 1;
+        }
+        if let [last] = chunks.into_remainder() {
+            let k = full + 1;
+            let d = y[k] - y[big_n - k];
+            *last = C64::new(-0.5 * d.im, 0.5 * d.re);
         }
     }
 

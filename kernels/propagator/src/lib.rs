@@ -42,5 +42,6 @@ pub mod reference;
 
 pub use error::{PropagatorError, Result};
 pub use propagator::{
-    estimate_memory_bytes_per_rank, Interaction, KickedParams, Observables, Propagator,
+    estimate_memory_bytes_per_rank, flops_dst_pair, Interaction, KickedParams, Observables,
+    Propagator,
 };

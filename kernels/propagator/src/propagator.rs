@@ -263,8 +263,13 @@ struct Tables {
     kick1: Vec<C64>,
     /// `exp(−i K2 cos x2_j/ħ)`, all j.
     kick2: Vec<C64>,
-    /// `exp(−i ε U(x1_i − x2_j) τ/ħ)`, local rows × n2; τ = dt/2 (continuous) or 1 (kicked).
+    /// `exp(−i ε U(x1_i − x2_j) τ/ħ)`, τ = dt/2 (continuous) or 1 (kicked):
+    /// local rows × n2, or for a square grid the Toeplitz diagonal
+    /// `u[m] = value at i − j = n − 1 − m`, m = 0 … 2n−2.
     u: Vec<C64>,
+    u_toeplitz: bool,
+    /// Global index of the first local x1 row.
+    row0: usize,
     /// `exp(−i ħ k1² dt/2)`, k1 = 1…n1.
     free1: Vec<C64>,
     /// `exp(−i ħ k2² dt/(2m))`, local k2.
@@ -314,7 +319,8 @@ impl std::fmt::Debug for Propagator {
 
 /// Estimated peak memory of one rank in bytes for an `n1 × n2` grid over
 /// `ranks` ranks: three slab buffers (state, send, receive) and the
-/// interaction table (16 bytes per complex entry each), the `n1 × n1` Gram
+/// interaction table (16 bytes per complex entry each; the table is only a
+/// vector for square grids, the estimate does not count on that), the `n1 × n1` Gram
 /// matrix and its reduction buffer (purity), and O(n) tables and FFT work.
 /// Saturates instead of overflowing.
 pub fn estimate_memory_bytes_per_rank(n1: usize, n2: usize, ranks: usize) -> u64 {
@@ -330,8 +336,48 @@ pub fn estimate_memory_bytes_per_rank(n1: usize, n2: usize, ranks: usize) -> u64
     u64::try_from(slabs + gram + small).unwrap_or(u64::MAX)
 }
 
+/// Flops of a forward + inverse 2D DST-I with the `5 n log2 n` per 1D
+/// transform convention: `2 · 5 n1 n2 log2(n1 n2)`.
+pub fn flops_dst_pair(n1: usize, n2: usize) -> f64 {
+    let (a, b) = (n1 as f64, n2 as f64);
+    2.0 * 5.0 * a * b * (a * b).log2()
+}
+
+/// A zeroed buffer of `len` complex numbers. On Linux the pages are first
+/// marked `MADV_HUGEPAGE` (transparent huge pages in `madvise` mode): the
+/// transposes stride across the whole slab, and 4 KiB pages make them
+/// TLB-bound at n ≈ 2000.
+fn big_buffer(len: usize) -> Vec<C64> {
+    let mut v: Vec<C64> = Vec::with_capacity(len);
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let bytes = len * std::mem::size_of::<C64>();
+        if bytes >= 2 * HUGE {
+            let addr = v.as_mut_ptr() as usize;
+            let start = addr.next_multiple_of(HUGE);
+            let end = (addr + bytes) / HUGE * HUGE;
+            if end > start {
+                // SAFETY: [start, end) lies inside the allocation just made;
+                // madvise only changes the paging policy of that range.
+                unsafe {
+                    libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+                }
+            }
+        }
+    }
+    v.resize(len, C64::new(0.0, 0.0));
+    v
+}
+
 fn to_count(v: usize, what: &'static str) -> Result<Count> {
-    Count::try_from(v).map_err(|_| invalid(what, v, "grid too large for 32-bit MPI counts; use more ranks"))
+    Count::try_from(v).map_err(|_| {
+        invalid(
+            what,
+            v,
+            "grid too large for 32-bit MPI counts; use more ranks",
+        )
+    })
 }
 
 impl Propagator {
@@ -447,16 +493,26 @@ impl Propagator {
             .collect();
         let kick2 = (0..n2).map(|j| cis(-p.k2 * x2(j).cos() / p.hbar)).collect();
         let use_u = p.eps != 0.0;
-        let mut u = vec![C64::new(1.0, 0.0); if use_u { c1 * n2 } else { 0 }];
-        if use_u {
+        let u_phase = |r: f64| cis(-p.eps * (-p.lambda * r * r).exp() * tau / p.hbar);
+        // On a square grid x1_i − x2_j = (i − j)π/(n+1): the table is Toeplitz
+        // and one diagonal vector of 2n − 1 entries replaces the slab.
+        let u_toeplitz = n1 == n2;
+        let u = if !use_u {
+            Vec::new()
+        } else if u_toeplitz {
+            (0..2 * n1 - 1)
+                .map(|m| u_phase((n1 as f64 - 1.0 - m as f64) * PI / (n1 + 1) as f64))
+                .collect()
+        } else {
+            let mut u = big_buffer(c1 * n2);
             for i in 0..c1 {
                 let xi = x1(s1.start[rank] + i);
                 for j in 0..n2 {
-                    let r = xi - x2(j);
-                    u[i * n2 + j] = cis(-p.eps * (-p.lambda * r * r).exp() * tau / p.hbar);
+                    u[i * n2 + j] = u_phase(xi - x2(j));
                 }
             }
-        }
+            u
+        };
         let free1 = (1..=n1)
             .map(|k| cis(-p.hbar * (k * k) as f64 * dt / 2.0))
             .collect();
@@ -474,16 +530,20 @@ impl Propagator {
             free2,
             use_kick: p.k1 != 0.0 || p.k2 != 0.0,
             use_u,
+            u_toeplitz,
+            row0: s1.start[rank],
         };
 
         let slab = (c1 * n2).max(c2 * n1).max(1);
         let nmax = n1.max(n2);
+        // FFT batches of ~128 KiB, output tiles of ~512 KiB (L2-sized).
         let batch = (8192 / (nmax + 1)).clamp(1, 16);
+        let tile = (32768 / nmax).clamp(batch, 64);
         let work = Work {
             batch,
             fft: vec![C64::default(); batch * (nmax + 1)],
             scratch: vec![C64::default(); dst1.scratch_len().max(dst2.scratch_len())],
-            tmp: vec![C64::default(); batch * nmax],
+            tmp: vec![C64::default(); tile * nmax],
         };
         let mut prop = Propagator {
             params: params.clone(),
@@ -497,9 +557,9 @@ impl Propagator {
             xk,
             kx,
             tables,
-            state: vec![C64::default(); slab],
-            send: vec![C64::default(); slab],
-            recv: vec![C64::default(); slab],
+            state: big_buffer(slab),
+            send: big_buffer(slab),
+            recv: big_buffer(if size > 1 { slab } else { 0 }),
             work,
             gram: vec![C64::default(); n1 * n1],
             gram_sum: vec![C64::default(); if size > 1 { n1 * n1 } else { 0 }],
@@ -568,9 +628,14 @@ impl Propagator {
     /// kick. Collective over the communicator; allocates nothing.
     pub fn period(&mut self) {
         let (nops, s) = self.program_len();
+        // The kicked period ends with the free step in sine space; rather than
+        // stopping there, its row pass goes on with the inverse DST along k1
+        // and the transpose, so the next period starts half-way back in
+        // position space: two row passes per period instead of three.
+        let keep_going = self.params.interaction == Interaction::Kicked;
         for i in 0..nops {
             let op = Self::program_op(self.params.interaction, s, i, &self.tables);
-            self.apply(op, i + 1 == nops);
+            self.apply(op, i + 1 == nops && !keep_going);
         }
         self.kicks += 1;
     }
@@ -580,7 +645,8 @@ impl Propagator {
     pub fn period_backward(&mut self) {
         let (nops, s) = self.program_len();
         for i in 0..nops {
-            let op = Self::program_op(self.params.interaction, s, nops - 1 - i, &self.tables).conj();
+            let op =
+                Self::program_op(self.params.interaction, s, nops - 1 - i, &self.tables).conj();
             self.apply(op, i + 1 == nops);
         }
         self.kicks -= 1;
@@ -705,8 +771,20 @@ impl Propagator {
         let t = &self.tables;
         let mut ph = |i: usize, row: &mut [C64]| {
             if let Some((Op::X { kick, upow, conj }, scale)) = phase {
-                let a = if kick { t.kick1[i] * scale } else { C64::new(scale, 0.0) };
-                let urow = if upow > 0 { &t.u[i * n2..(i + 1) * n2] } else { &[][..] };
+                let a = if kick {
+                    t.kick1[i] * scale
+                } else {
+                    C64::new(scale, 0.0)
+                };
+                let urow = if upow == 0 {
+                    &[][..]
+                } else if t.u_toeplitz {
+                    // row i: u(i − j) = u[n − 1 − i + j], j = 0 … n−1
+                    let m0 = n2 - 1 - (t.row0 + i);
+                    &t.u[m0..m0 + n2]
+                } else {
+                    &t.u[i * n2..(i + 1) * n2]
+                };
                 x_phase_row(row, a, &t.kick2, urow, kick, upow, conj);
             }
         };
@@ -715,7 +793,16 @@ impl Propagator {
         } else {
             None
         };
-        row_pass(&self.dst2, &mut self.state, rows, first, second, &mut ph, out, &mut self.work);
+        row_pass(
+            &self.dst2,
+            &mut self.state,
+            rows,
+            first,
+            second,
+            &mut ph,
+            out,
+            &mut self.work,
+        );
     }
 
     fn k_pass(&mut self, first: bool, phase: Option<(Op, f64)>, second: bool, packed: bool) {
@@ -746,15 +833,38 @@ impl Propagator {
         } else {
             None
         };
-        row_pass(&self.dst1, &mut self.state, rows, first, second, &mut ph, out, &mut self.work);
+        row_pass(
+            &self.dst1,
+            &mut self.state,
+            rows,
+            first,
+            second,
+            &mut ph,
+            out,
+            &mut self.work,
+        );
     }
 
     fn exchange_xk(&mut self) {
-        exchange(&self.comm, self.size, &self.xk, &mut self.state, &mut self.send, &mut self.recv);
+        exchange(
+            &self.comm,
+            self.size,
+            &self.xk,
+            &mut self.state,
+            &mut self.send,
+            &mut self.recv,
+        );
     }
 
     fn exchange_kx(&mut self) {
-        exchange(&self.comm, self.size, &self.kx, &mut self.state, &mut self.send, &mut self.recv);
+        exchange(
+            &self.comm,
+            self.size,
+            &self.kx,
+            &mut self.state,
+            &mut self.send,
+            &mut self.recv,
+        );
     }
 
     fn to_sine(&mut self) {
@@ -780,6 +890,31 @@ impl Propagator {
                 true,
             );
         }
+    }
+
+    /// Forward 2D DST-I to sine space and back to position space, without any
+    /// phase (the state is unchanged up to round-off). Exists for the
+    /// benchmarks: it is the "2D DST-I pair" of a period, with the same
+    /// row passes and all-to-alls. Collective; allocates nothing.
+    pub fn dst_roundtrip(&mut self) {
+        if self.space != Space::Position {
+            self.to_position();
+        }
+        self.to_sine();
+        self.to_position();
+    }
+
+    /// Floating-point operations of one period counted with the convention
+    /// of the benchmarks: every 1D transform of length `n` on complex data
+    /// counts `5 n log2 n` (the complex-FFT convention), so a 2D transform
+    /// counts `5 n1 n2 log2(n1 n2)`; a period has `2·substeps` (continuous)
+    /// or 2 (kicked) 2D transforms. Phases and observables are not counted.
+    pub fn flops_per_period(&self) -> f64 {
+        let pairs = match self.params.interaction {
+            Interaction::Continuous => self.params.substeps as f64,
+            Interaction::Kicked => 1.0,
+        };
+        pairs * flops_dst_pair(self.params.n1, self.params.n2)
     }
 
     /// Observables of the current state (collective; the same values on every
@@ -849,8 +984,11 @@ impl Propagator {
             }
         }
         let g: &[C64] = if self.size > 1 {
-            self.comm
-                .all_reduce_into(&self.gram[..], &mut self.gram_sum[..], SystemOperation::sum());
+            self.comm.all_reduce_into(
+                &self.gram[..],
+                &mut self.gram_sum[..],
+                SystemOperation::sum(),
+            );
             &self.gram_sum
         } else {
             &self.gram
@@ -926,27 +1064,42 @@ impl Propagator {
 /// conjugated if `conj` (`a` already carries the row's kick and the scale).
 #[inline]
 fn x_phase_row(row: &mut [C64], a: C64, kick2: &[C64], urow: &[C64], kick: bool, upow: u8, conj: bool) {
-    let n = row.len();
-    match (kick, upow) {
-        (false, 0) => {
+    #[inline(always)]
+    fn go<const KICK: bool, const UPOW: u8, const CONJ: bool>(row: &mut [C64], a: C64, kick2: &[C64], urow: &[C64]) {
+        let n = row.len();
+        let kick2 = if KICK { &kick2[..n] } else { &kick2[..0] };
+        let urow = if UPOW > 0 { &urow[..n] } else { &urow[..0] };
+        for j in 0..n {
+            let mut f = a;
+            if KICK {
+                f *= kick2[j];
+            }
+            if UPOW == 1 {
+                f *= urow[j];
+            } else if UPOW == 2 {
+                let u = urow[j];
+                f *= u * u;
+            }
+            row[j] *= if CONJ { f.conj() } else { f };
+        }
+    }
+    match (kick, upow, conj) {
+        (false, 0, _) => {
             let f = if conj { a.conj() } else { a };
             if f != C64::new(1.0, 0.0) {
                 row.iter_mut().for_each(|v| *v *= f);
             }
         }
-        _ => {
-            for j in 0..n {
-                let mut f = a;
-                if kick {
-                    f *= kick2[j];
-                }
-                if upow >= 1 {
-                    let u = urow[j];
-                    f *= if upow == 2 { u * u } else { u };
-                }
-                row[j] *= if conj { f.conj() } else { f };
-            }
-        }
+        (true, 0, false) => go::<true, 0, false>(row, a, kick2, urow),
+        (true, 0, true) => go::<true, 0, true>(row, a, kick2, urow),
+        (true, 1, false) => go::<true, 1, false>(row, a, kick2, urow),
+        (true, 1, true) => go::<true, 1, true>(row, a, kick2, urow),
+        (false, 1, false) => go::<false, 1, false>(row, a, kick2, urow),
+        (false, 1, true) => go::<false, 1, true>(row, a, kick2, urow),
+        (true, _, false) => go::<true, 2, false>(row, a, kick2, urow),
+        (true, _, true) => go::<true, 2, true>(row, a, kick2, urow),
+        (false, _, false) => go::<false, 2, false>(row, a, kick2, urow),
+        (false, _, true) => go::<false, 2, true>(row, a, kick2, urow),
     }
 }
 
@@ -969,51 +1122,123 @@ fn row_pass(
     let nn = n + 1;
     let scratch = &mut work.scratch[..dst.scratch_len()];
     let mut packed = packed;
-    let mut r0 = 0;
-    while r0 < nrows {
-        let b = work.batch.min(nrows - r0);
-        let tmp = &mut work.tmp[..b * n];
-        let fftb = &mut work.fft[..b * nn];
-        let src = &data[r0 * n..(r0 + b) * n];
-        if first {
-            for (x, y) in src.chunks_exact(n).zip(fftb.chunks_exact_mut(nn)) {
-                dst.pre(x, y);
+    // Tiles of `tile` rows are written out together (long contiguous runs in
+    // the transposed blocks); within a tile, FFTs run in batches of `batch` rows.
+    let tile = (work.tmp.len() / n).min(nrows.max(1));
+    let mut t0 = 0;
+    while t0 < nrows {
+        let tb = tile.min(nrows - t0);
+        let tmp = &mut work.tmp[..tb * n];
+        let mut r0 = 0;
+        while r0 < tb {
+            let b = work.batch.min(tb - r0);
+            let fftb = &mut work.fft[..b * nn];
+            let rows = &mut tmp[r0 * n..(r0 + b) * n];
+            let src = &data[(t0 + r0) * n..(t0 + r0 + b) * n];
+            if first {
+                for (x, y) in src.chunks_exact(n).zip(fftb.chunks_exact_mut(nn)) {
+                    dst.pre(x, y);
+                }
+                // While this batch is transformed, pull the next batch's rows in.
+                let next = (t0 + r0 + b) * n;
+                let next_end = ((t0 + r0 + 2 * b).min(nrows)) * n;
+                if next < next_end {
+                    prefetch(&data[next..next_end]);
+                }
+                dst.fft_batch(fftb, scratch);
+                for (y, out) in fftb.chunks_exact(nn).zip(rows.chunks_exact_mut(n)) {
+                    dst.post(y, out);
+                }
+            } else {
+                rows.copy_from_slice(src);
             }
-            dst.fft_batch(fftb, scratch);
-            for (y, out) in fftb.chunks_exact(nn).zip(tmp.chunks_exact_mut(n)) {
-                dst.post(y, out);
+            for (q, row) in rows.chunks_exact_mut(n).enumerate() {
+                phase(t0 + r0 + q, row);
             }
-        } else {
-            tmp.copy_from_slice(src);
-        }
-        for (q, row) in tmp.chunks_exact_mut(n).enumerate() {
-            phase(r0 + q, row);
-        }
-        if second {
-            for (x, y) in tmp.chunks_exact(n).zip(fftb.chunks_exact_mut(nn)) {
-                dst.pre(x, y);
+            if second {
+                for (x, y) in rows.chunks_exact(n).zip(fftb.chunks_exact_mut(nn)) {
+                    dst.pre(x, y);
+                }
+                dst.fft_batch(fftb, scratch);
+                for (y, out) in fftb.chunks_exact(nn).zip(rows.chunks_exact_mut(n)) {
+                    dst.post(y, out);
+                }
             }
-            dst.fft_batch(fftb, scratch);
-            for (y, out) in fftb.chunks_exact(nn).zip(tmp.chunks_exact_mut(n)) {
-                dst.post(y, out);
-            }
+            r0 += b;
         }
         match packed {
-            None => data[r0 * n..(r0 + b) * n].copy_from_slice(tmp),
+            None => data[t0 * n..(t0 + tb) * n].copy_from_slice(tmp),
             Some((ref mut send, blocks)) => {
                 for blk in blocks {
-                    for c in 0..blk.col_count {
-                        let col = blk.col_start + c;
-                        let off = blk.displ + c * nrows + r0;
-                        let out = &mut send[off..off + b];
-                        for (q, o) in out.iter_mut().enumerate() {
-                            *o = tmp[q * n + col];
-                        }
-                    }
+                    write_transposed(tmp, n, tb, blk, nrows, t0, send);
                 }
             }
         }
-        r0 += b;
+        t0 += tb;
+    }
+}
+
+/// Hint the caches to load `v` (no-op off x86_64).
+#[inline]
+fn prefetch(v: &[C64]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // one hint per 64-byte line (4 complex numbers)
+        for c in v.chunks(4) {
+            // SAFETY: prefetching a valid address has no side effects; SSE is
+            // part of x86_64.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(c.as_ptr() as *const i8) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = v;
+}
+
+/// Write columns `[col_start, col_start+col_count)` of the `b × n` batch
+/// `tmp` into the block `[column][row]` (row stride `nrows`, this batch at
+/// rows `r0…r0+b`) of `send`.
+#[inline]
+fn write_transposed(tmp: &[C64], n: usize, b: usize, blk: &Block, nrows: usize, r0: usize, send: &mut [C64]) {
+    if blk.col_count == 0 {
+        return;
+    }
+    // bounds checked once here; the loops below stay inside them
+    assert!(tmp.len() >= b * n && blk.col_start + blk.col_count <= n);
+    assert!(blk.displ + (blk.col_count - 1) * nrows + r0 + b <= send.len());
+    let src = tmp.as_ptr();
+    let dst = send.as_mut_ptr();
+    // The destination runs are written once and not read again before the
+    // exchange: non-temporal stores skip the read-for-ownership of each line.
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_loadu_pd, _mm_sfence, _mm_stream_pd};
+        if (dst as usize) % 16 == 0 {
+            for c in 0..blk.col_count {
+                let col = blk.col_start + c;
+                let off = blk.displ + c * nrows + r0;
+                for q in 0..b {
+                    // SAFETY: as below; `dst + off + q` is 16-byte aligned because
+                    // `dst` is and a C64 is 16 bytes; SSE2 is part of x86_64.
+                    unsafe {
+                        let v = _mm_loadu_pd(src.add(q * n + col) as *const f64);
+                        _mm_stream_pd(dst.add(off + q) as *mut f64, v);
+                    }
+                }
+            }
+            // SAFETY: SSE2 fence; orders the streaming stores before the exchange.
+            unsafe { _mm_sfence() };
+            return;
+        }
+    }
+    for c in 0..blk.col_count {
+        let col = blk.col_start + c;
+        let off = blk.displ + c * nrows + r0;
+        for q in 0..b {
+            // SAFETY: q < b, col < n, so q·n + col < b·n ≤ tmp.len(); off + q <
+            // displ + (col_count−1)·nrows + r0 + b ≤ send.len() (asserted above).
+            unsafe { *dst.add(off + q) = *src.add(q * n + col) };
+        }
     }
 }
 

@@ -189,7 +189,9 @@ impl SerialReference {
     pub fn momentum_p1(&self) -> Vec<f64> {
         let n2 = self.p.n2;
         let c = self.coefficients();
-        c.chunks(n2).map(|r| r.iter().map(|v| v.norm_sqr()).sum()).collect()
+        c.chunks(n2)
+            .map(|r| r.iter().map(|v| v.norm_sqr()).sum())
+            .collect()
     }
 }
 

@@ -12,7 +12,11 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn have_mpirun() -> bool {
-    Command::new("mpirun").arg("--version").output().map(|o| o.status.success()).unwrap_or(false)
+    Command::new("mpirun")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
 }
 
 struct Run {
@@ -22,7 +26,11 @@ struct Run {
 }
 
 fn parse(text: &str) -> Run {
-    let mut run = Run { obs: vec![], mom: vec![], state: vec![] };
+    let mut run = Run {
+        obs: vec![],
+        mom: vec![],
+        state: vec![],
+    };
     for line in text.lines() {
         let mut it = line.split_whitespace();
         let tag = it.next().unwrap();
@@ -38,7 +46,10 @@ fn parse(text: &str) -> Run {
 }
 
 fn run_mpi(ranks: usize, p: &KickedParams, kicks: usize, tag: &str) -> Run {
-    let out: PathBuf = std::env::temp_dir().join(format!("qk_prop_dist_{}_{tag}_{ranks}.txt", std::process::id()));
+    let out: PathBuf = std::env::temp_dir().join(format!(
+        "qk_prop_dist_{}_{tag}_{ranks}.txt",
+        std::process::id()
+    ));
     let inter = match p.interaction {
         Interaction::Continuous => "continuous",
         Interaction::Kicked => "kicked",
@@ -84,6 +95,7 @@ fn distributed_equals_serial_on_1_to_4_ranks() {
         (13usize, 11usize, Interaction::Continuous),
         (13, 11, Interaction::Kicked),
         (3, 5, Interaction::Continuous),
+        (7, 7, Interaction::Kicked), // square: Toeplitz interaction table
     ];
     for (n1, n2, inter) in cases {
         let p = KickedParams {
@@ -113,20 +125,37 @@ fn distributed_equals_serial_on_1_to_4_ranks() {
             assert_eq!(run.obs.len(), kicks);
             for (k, (a, b)) in run.obs.iter().zip(&ref_obs).enumerate() {
                 for q in 0..4 {
-                    assert!(close(a[q], b[q]), "{tag} P={ranks} kick {k} obs {q}: {} vs {}", a[q], b[q]);
+                    assert!(
+                        close(a[q], b[q]),
+                        "{tag} P={ranks} kick {k} obs {q}: {} vs {}",
+                        a[q],
+                        b[q]
+                    );
                 }
             }
             for (a, b) in run.mom.iter().zip(&ref_mom) {
                 assert!(close(*a, *b), "{tag} P={ranks} momentum");
             }
-            let d = run.state.iter().zip(reference.state()).map(|(a, b)| (a - b).norm()).fold(0.0, f64::max);
+            let d = run
+                .state
+                .iter()
+                .zip(reference.state())
+                .map(|(a, b)| (a - b).norm())
+                .fold(0.0, f64::max);
             assert_eq!(run.state.len(), n1 * n2);
-            assert!(d < 1e-12, "{tag} P={ranks}: state differs from serial by {d:e}");
+            assert!(
+                d < 1e-12,
+                "{tag} P={ranks}: state differs from serial by {d:e}"
+            );
             states.push(run.state);
         }
         // the state itself is the same for every rank count
         for s in &states[1..] {
-            let d = s.iter().zip(&states[0]).map(|(a, b)| (a - b).norm()).fold(0.0, f64::max);
+            let d = s
+                .iter()
+                .zip(&states[0])
+                .map(|(a, b)| (a - b).norm())
+                .fold(0.0, f64::max);
             assert!(d < 1e-14, "rank counts disagree by {d:e}");
         }
     }

@@ -47,13 +47,30 @@ fn eps_zero_is_a_product_of_1d_runs() {
             a.period();
             b.period();
             let o = prop.observables();
-            assert!((o.purity - 1.0).abs() < 1e-12, "{inter:?} kick {kick}: purity {}", o.purity);
-            assert!(close(o.p1_sq, a.p_sq(), 1e-11, 1e-14), "{inter:?} kick {kick}: p1² {} vs {}", o.p1_sq, a.p_sq());
-            assert!(close(o.p2_sq, b.p_sq(), 1e-11, 1e-14), "{inter:?} kick {kick}: p2²");
+            assert!(
+                (o.purity - 1.0).abs() < 1e-12,
+                "{inter:?} kick {kick}: purity {}",
+                o.purity
+            );
+            assert!(
+                close(o.p1_sq, a.p_sq(), 1e-11, 1e-14),
+                "{inter:?} kick {kick}: p1² {} vs {}",
+                o.p1_sq,
+                a.p_sq()
+            );
+            assert!(
+                close(o.p2_sq, b.p_sq(), 1e-11, 1e-14),
+                "{inter:?} kick {kick}: p2²"
+            );
         }
         let state = prop.gather_position_state().unwrap();
-        let product: Vec<C64> = (0..p.n1 * p.n2).map(|ij| a.psi[ij / p.n2] * b.psi[ij % p.n2]).collect();
-        assert!(max_diff(&state, &product) < 1e-12, "{inter:?}: not the product state");
+        let product: Vec<C64> = (0..p.n1 * p.n2)
+            .map(|ij| a.psi[ij / p.n2] * b.psi[ij % p.n2])
+            .collect();
+        assert!(
+            max_diff(&state, &product) < 1e-12,
+            "{inter:?}: not the product state"
+        );
     }
 }
 
@@ -70,13 +87,19 @@ impl Rotor {
     fn new(n: usize, hbar: f64, k: f64) -> Self {
         let m = 2 * (n + 1);
         // odd initial state sin(y), normalised
-        let mut psi: Vec<C64> = (0..m).map(|j| C64::new((2.0 * PI * j as f64 / m as f64).sin(), 0.0)).collect();
+        let mut psi: Vec<C64> = (0..m)
+            .map(|j| C64::new((2.0 * PI * j as f64 / m as f64).sin(), 0.0))
+            .collect();
         let norm = psi.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
         psi.iter_mut().for_each(|v| *v /= norm);
         Rotor { m, hbar, k, psi }
     }
     fn wavenumber(&self, idx: usize) -> f64 {
-        if idx <= self.m / 2 { idx as f64 } else { idx as f64 - self.m as f64 }
+        if idx <= self.m / 2 {
+            idx as f64
+        } else {
+            idx as f64 - self.m as f64
+        }
     }
     fn period(&mut self, planner: &mut FftPlanner<f64>) {
         let m = self.m;
@@ -97,7 +120,11 @@ impl Rotor {
         let mut c = self.psi.clone();
         planner.plan_fft_forward(self.m).process(&mut c);
         let tot: f64 = c.iter().map(|v| v.norm_sqr()).sum();
-        c.iter().enumerate().map(|(i, v)| v.norm_sqr() * (self.hbar * self.wavenumber(i)).powi(2)).sum::<f64>() / tot
+        c.iter()
+            .enumerate()
+            .map(|(i, v)| v.norm_sqr() * (self.hbar * self.wavenumber(i)).powi(2))
+            .sum::<f64>()
+            / tot
     }
 }
 
@@ -125,7 +152,10 @@ fn unfolded_well_is_the_kicked_rotor_on_odd_states() {
             well.period();
             rotor.period(&mut planner);
             let (a, b) = (well.observables().p1_sq, rotor.p_sq(&mut planner));
-            assert!(close(a, b, 1e-10, 1e-14), "ħ={hbar} kick {kick}: well {a} vs rotor {b}");
+            assert!(
+                close(a, b, 1e-10, 1e-14),
+                "ħ={hbar} kick {kick}: well {a} vs rotor {b}"
+            );
         }
         // the rotor state stays odd and its half equals the well state (up to
         // the √2 of the normalisation and particle 2's global phase)
@@ -137,7 +167,10 @@ fn unfolded_well_is_the_kicked_rotor_on_odd_states() {
         let phase = state[0] / (rotor.psi[1] * 2f64.sqrt());
         assert!((phase.norm() - 1.0).abs() < 1e-10);
         for j in 0..n {
-            assert!((state[j] - phase * rotor.psi[j + 1] * 2f64.sqrt()).norm() < 1e-10, "ħ={hbar} j={j}");
+            assert!(
+                (state[j] - phase * rotor.psi[j + 1] * 2f64.sqrt()).norm() < 1e-10,
+                "ħ={hbar} j={j}"
+            );
         }
     }
 }

@@ -7,7 +7,7 @@ use common::{close, max_diff, mpi_self, params, random_state};
 use qk_propagator::reference::SerialReference;
 use qk_propagator::{Interaction, KickedParams, Propagator, PropagatorError};
 
-const SIZES: &[(usize, usize)] = &[(1, 1), (1, 4), (2, 3), (5, 4), (13, 11), (16, 17)];
+const SIZES: &[(usize, usize)] = &[(1, 1), (1, 4), (2, 3), (5, 4), (12, 12), (13, 11), (16, 17)];
 
 #[test]
 fn fast_matches_naive_reference() {
@@ -104,16 +104,76 @@ fn bad_input_is_rejected() {
     let (_g, comm) = mpi_self();
     let good = params(5, 5, Interaction::Continuous);
     let cases: Vec<(&str, KickedParams)> = vec![
-        ("n1", KickedParams { n1: 0, ..good.clone() }),
-        ("n2", KickedParams { n2: 0, ..good.clone() }),
-        ("hbar", KickedParams { hbar: 0.0, ..good.clone() }),
-        ("hbar", KickedParams { hbar: -1.0, ..good.clone() }),
-        ("hbar", KickedParams { hbar: f64::NAN, ..good.clone() }),
-        ("mass", KickedParams { mass: 0.0, ..good.clone() }),
-        ("mass", KickedParams { mass: f64::INFINITY, ..good.clone() }),
-        ("eps", KickedParams { eps: f64::NAN, ..good.clone() }),
-        ("lambda", KickedParams { lambda: f64::INFINITY, ..good.clone() }),
-        ("substeps", KickedParams { substeps: 0, ..good.clone() }),
+        (
+            "n1",
+            KickedParams {
+                n1: 0,
+                ..good.clone()
+            },
+        ),
+        (
+            "n2",
+            KickedParams {
+                n2: 0,
+                ..good.clone()
+            },
+        ),
+        (
+            "hbar",
+            KickedParams {
+                hbar: 0.0,
+                ..good.clone()
+            },
+        ),
+        (
+            "hbar",
+            KickedParams {
+                hbar: -1.0,
+                ..good.clone()
+            },
+        ),
+        (
+            "hbar",
+            KickedParams {
+                hbar: f64::NAN,
+                ..good.clone()
+            },
+        ),
+        (
+            "mass",
+            KickedParams {
+                mass: 0.0,
+                ..good.clone()
+            },
+        ),
+        (
+            "mass",
+            KickedParams {
+                mass: f64::INFINITY,
+                ..good.clone()
+            },
+        ),
+        (
+            "eps",
+            KickedParams {
+                eps: f64::NAN,
+                ..good.clone()
+            },
+        ),
+        (
+            "lambda",
+            KickedParams {
+                lambda: f64::INFINITY,
+                ..good.clone()
+            },
+        ),
+        (
+            "substeps",
+            KickedParams {
+                substeps: 0,
+                ..good.clone()
+            },
+        ),
     ];
     for (name, p) in cases {
         match Propagator::new(&p, &comm) {
@@ -130,5 +190,8 @@ fn memory_estimate_scales() {
     let two = qk_propagator::estimate_memory_bytes_per_rank(2047, 2047, 2);
     assert!(one > 4 * 16 * 2047 * 2047);
     assert!(two < one);
-    assert_eq!(qk_propagator::estimate_memory_bytes_per_rank(usize::MAX, usize::MAX, 1), u64::MAX);
+    assert_eq!(
+        qk_propagator::estimate_memory_bytes_per_rank(usize::MAX, usize::MAX, 1),
+        u64::MAX
+    );
 }

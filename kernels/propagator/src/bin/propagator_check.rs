@@ -15,6 +15,15 @@ use qk_propagator::{Interaction, KickedParams, Propagator};
 use std::io::Write;
 use std::time::Instant;
 
+/// CPU time of the calling thread in seconds (robust against other processes
+/// sharing the cores; wall time is reported as well).
+fn thread_cpu_time() -> f64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes one timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
 fn parse(args: &[String]) -> Result<(KickedParams, usize, Option<String>, usize), String> {
     let mut p = KickedParams {
         n1: 31,
@@ -26,7 +35,9 @@ fn parse(args: &[String]) -> Result<(KickedParams, usize, Option<String>, usize)
     let mut out = None;
     let mut repeat = 5usize;
     for a in args {
-        let (k, v) = a.split_once('=').ok_or_else(|| format!("expected key=value, got {a}"))?;
+        let (k, v) = a
+            .split_once('=')
+            .ok_or_else(|| format!("expected key=value, got {a}"))?;
         let f = || v.parse::<f64>().map_err(|e| format!("{k}: {e}"));
         let u = || v.parse::<usize>().map_err(|e| format!("{k}: {e}"));
         match k {
@@ -117,15 +128,19 @@ fn run(world: &mpi::topology::SimpleCommunicator, args: &[String]) -> i32 {
             // time = max over ranks of each period, report min and median.
             prop.period();
             let mut times = Vec::with_capacity(repeat);
+            let mut cpu = Vec::with_capacity(repeat);
             for _ in 0..repeat {
                 world.barrier();
+                let c0 = thread_cpu_time();
                 let t0 = Instant::now();
                 prop.period();
-                let mut t = t0.elapsed().as_secs_f64();
-                let local = t;
-                world.all_reduce_into(&local, &mut t, mpi::collective::SystemOperation::max());
-                times.push(t);
+                let local = [t0.elapsed().as_secs_f64(), thread_cpu_time() - c0];
+                let mut t = [0.0; 2];
+                world.all_reduce_into(&local[..], &mut t[..], mpi::collective::SystemOperation::max());
+                times.push(t[0]);
+                cpu.push(t[1]);
             }
+            cpu.sort_by(f64::total_cmp);
             let o = prop.observables();
             let state = prop.gather_position_state();
             if rank == 0 {
@@ -133,8 +148,8 @@ fn run(world: &mpi::topology::SimpleCommunicator, args: &[String]) -> i32 {
                 sorted.sort_by(f64::total_cmp);
                 let med = sorted[sorted.len() / 2];
                 println!(
-                    "{{\"n1\": {}, \"n2\": {}, \"ranks\": {}, \"interaction\": \"{:?}\", \"substeps\": {}, \"periods_timed\": {}, \"t_min\": {:.6e}, \"t_median\": {:.6e}, \"kicks_done\": {}, \"p1_sq\": {:.17e}, \"p2_sq\": {:.17e}, \"norm\": {:.17e}, \"purity\": {:.17e}}}",
-                    p.n1, p.n2, world.size(), p.interaction, p.substeps, repeat, sorted[0], med,
+                    "{{\"n1\": {}, \"n2\": {}, \"ranks\": {}, \"interaction\": \"{:?}\", \"substeps\": {}, \"periods_timed\": {}, \"t_min\": {:.6e}, \"t_median\": {:.6e}, \"cpu_min\": {:.6e}, \"cpu_median\": {:.6e}, \"kicks_done\": {}, \"p1_sq\": {:.17e}, \"p2_sq\": {:.17e}, \"norm\": {:.17e}, \"purity\": {:.17e}}}",
+                    p.n1, p.n2, world.size(), p.interaction, p.substeps, repeat, sorted[0], med, cpu[0], cpu[cpu.len() / 2],
                     prop.kicks(), o.p1_sq, o.p2_sq, o.norm, o.purity
                 );
                 if let (Some(state), Some(path)) = (state, out) {

@@ -19,8 +19,8 @@ static LOCK: Mutex<()> = Mutex::new(());
 pub fn mpi_self() -> (MutexGuard<'static, ()>, SimpleCommunicator) {
     let g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     UNIVERSE.get_or_init(|| {
-        let (u, _) = mpi::initialize_with_threading(mpi::Threading::Serialized)
-            .expect("MPI initialisation");
+        let (u, _) =
+            mpi::initialize_with_threading(mpi::Threading::Serialized).expect("MPI initialisation");
         Mpi(u)
     });
     (g, SimpleCommunicator::self_comm())
@@ -43,7 +43,10 @@ pub fn params(n1: usize, n2: usize, interaction: Interaction) -> KickedParams {
 
 pub fn max_diff(a: &[C64], b: &[C64]) -> f64 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).norm()).fold(0.0, f64::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).norm())
+        .fold(0.0, f64::max)
 }
 
 /// Relative-plus-absolute closeness.
