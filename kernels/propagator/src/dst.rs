@@ -44,9 +44,10 @@
 //! comparison with [`dst1_naive`] in the tests). The lengths the benchmarks
 //! use, `n = 2^p − 1`, make `N` a power of two.
 //!
-//! Measured alternative: the odd extension of length `2(n+1)` through a
-//! complex FFT runs about 1.8× slower at n = 2047 on this project's reference
-//! machine (both through RustFFT's AVX kernels), so it is not used.
+//! Measured alternative: the odd extension of length `2(n+1)` through one
+//! complex FFT of that length is about 2× slower (criterion group
+//! `dst1d_64rows` in `benches/propagator.rs`, 64 rows of n = 2047 on the
+//! project's 2-core development machine: 0.59 ms vs 1.20 ms), so it is not used.
 
 use num_complex::Complex64 as C64;
 use rustfft::{Fft, FftPlanner};
