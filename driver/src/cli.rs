@@ -29,6 +29,8 @@ pub enum Command {
     Lindemann(crate::models::lindemann::LindemannArgs),
     /// Linear spin-wave zero-point quantities of the Heisenberg antiferromagnet.
     Spinwave(crate::models::spinwave::SpinWaveArgs),
+    /// Two interacting kicked particles in an infinite well (distributed split-operator propagation).
+    Kicked(crate::models::kicked::KickedArgs),
 }
 
 impl Command {
@@ -42,6 +44,10 @@ impl Command {
             )),
             Command::Spinwave(a) => Ok((
                 Box::new(crate::models::spinwave::SpinWaveModel::new(a)?),
+                &a.output,
+            )),
+            Command::Kicked(a) => Ok((
+                Box::new(crate::models::kicked::KickedModel::new(a)?),
                 &a.output,
             )),
         }

@@ -1,3 +1,4 @@
+pub mod kicked;
 pub mod lindemann;
 pub mod lmg;
 pub mod spinwave;
