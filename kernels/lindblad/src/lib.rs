@@ -54,10 +54,11 @@ pub use liouvillian::{liouvillian, BlockLiouvillian};
 pub use lmg::{
     concurrence_from_moments, concurrence_phi, critical_fields, estimate_memory_bytes,
     lmg_collapse_ops, lmg_hamiltonian, lmg_parity, semiclassical_fixed_point, spin_moments,
-    spin_operators, LmgObservables, LmgParams, LmgSolver, SpinMoments, SpinOperators,
+    spin_operators, LmgObservables, LmgOrdering, LmgParams, LmgSolver, SpinMoments, SpinOperators,
 };
 pub use steady::{
-    steady_state, ColumnOrdering, Quality, SteadyState, SteadyStateOptions, SteadyStatePlan,
+    steady_state, Arithmetic, ColumnOrdering, FactorStats, Quality, SteadyState,
+    SteadyStateOptions, SteadyStatePlan,
 };
 
 /// Re-exported so callers can name the complex type without a direct

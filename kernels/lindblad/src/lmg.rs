@@ -63,7 +63,9 @@
 
 use crate::liouvillian::{union_patterns, BlockLiouvillian};
 use crate::ordering::nested_dissection;
-use crate::steady::{ColumnOrdering, SteadyState, SteadyStateOptions, SteadyStatePlan};
+use crate::steady::{
+    Arithmetic, ColumnOrdering, FactorStats, SteadyState, SteadyStateOptions, SteadyStatePlan,
+};
 use crate::LindbladError;
 use faer::MatRef;
 use num_complex::Complex64;
@@ -425,6 +427,18 @@ impl LmgSolver {
     /// # Errors
     /// As [`new`](Self::new).
     pub fn with_options(n: usize, options: SteadyStateOptions) -> Result<Self, LindbladError> {
+        Self::with_ordering(n, options, LmgOrdering::default())
+    }
+
+    /// As [`new`](Self::new) with explicit options and fill-reducing ordering.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn with_ordering(
+        n: usize,
+        options: SteadyStateOptions,
+        ordering: LmgOrdering,
+    ) -> Result<Self, LindbladError> {
         check_n(n)?;
         let d = n + 1;
         let nf = n as f64;
@@ -443,7 +457,13 @@ impl LmgSolver {
         ];
         let (union, comps) = union_patterns(&[&parts[0], &parts[1], &parts[2], &parts[3]])?;
         drop(parts);
-        let ordering = ColumnOrdering::Custom(lmg_nested_dissection(n, union.vec_indices()));
+        let ordering = match ordering {
+            LmgOrdering::Colamd => ColumnOrdering::Colamd,
+            LmgOrdering::NestedDissection => ColumnOrdering::Custom(match options.arithmetic {
+                Arithmetic::Complex => lmg_nested_dissection(n, union.vec_indices()),
+                Arithmetic::Real => lmg_nested_dissection(n, union.vec_indices()),
+            }),
+        };
         let plan = SteadyStatePlan::with_ordering(&union, options, ordering)?;
         let mut it = comps.into_iter();
         let mut next = || it.next().unwrap_or_default();
@@ -472,6 +492,11 @@ impl LmgSolver {
     /// Stored entries of the even-block Liouvillian.
     pub fn nnz(&self) -> usize {
         self.plan.pattern().nnz()
+    }
+
+    /// Fill and flops of the factorization.
+    pub fn factor_stats(&self) -> FactorStats {
+        self.plan.factor_stats()
     }
 
     /// Steady-state observables at `p` (`p.n` must equal the plan's `N`).
@@ -530,6 +555,46 @@ impl LmgSolver {
         }
         Ok((obs, state))
     }
+}
+
+/// Fill-reducing ordering of the LMG steady-state system.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LmgOrdering {
+    /// Geometric nested dissection in `((k + l)/2, (k − l)/2)` (default).
+    #[default]
+    NestedDissection,
+    /// faer's COLAMD on the system's pattern.
+    Colamd,
+}
+
+impl std::str::FromStr for LmgOrdering {
+    type Err = LindbladError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "nd" | "nested-dissection" => Ok(Self::NestedDissection),
+            "colamd" => Ok(Self::Colamd),
+            _ => Err(LindbladError::InvalidInput(format!(
+                "unknown ordering '{s}' (expected nd or colamd)"
+            ))),
+        }
+    }
+}
+
+/// Nested-dissection order of the even-block unknowns in the folded
+/// coordinates `((k + l)/2, |k − l|/2)`: `ρ_kl` and `ρ_lk` share a point, as
+/// they share the real unknowns `Re ρ_kl`, `Im ρ_kl` of the real formulation,
+/// whose couplings stay within Chebyshev distance 1 (the fold maps the
+/// `v = −1` neighbours of `v = 0` onto `v = 1`).
+pub fn lmg_nested_dissection_folded(n: usize, vec_indices: &[usize]) -> Vec<usize> {
+    let d = n + 1;
+    let coords: Vec<[i64; 2]> = vec_indices
+        .iter()
+        .map(|&v| {
+            let (k, l) = ((v % d) as i64, (v / d) as i64);
+            [(k + l).div_euclid(2), (k - l).abs() / 2]
+        })
+        .collect();
+    nested_dissection(&coords, 2, 32)
 }
 
 /// Nested-dissection order of the even-block unknowns (vec indices

@@ -66,12 +66,24 @@ use faer::sparse::linalg::lu::supernodal::{
     factorize_supernodal_symbolic_lu, factorize_supernodal_symbolic_lu_scratch, SupernodalLu,
     SymbolicSupernodalLu,
 };
-use faer::sparse::linalg::lu::{factorize_symbolic_lu, NumericLu, SymbolicLu};
-use faer::sparse::linalg::{qr, LuError};
+use faer::sparse::linalg::{colamd, qr, LuError};
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMatRef};
+use faer::traits::ComplexField;
 use faer::{Conj, Mat, MatMut, MatRef, Par};
 use num_complex::Complex64;
 use sprs::CsMat;
+
+/// Arithmetic of the factorized system.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Arithmetic {
+    /// Real system on the Hermitian half of ρ (default; needs a block that
+    /// contains `ρ_ji` with every `ρ_ij`, true of every Lindblad Liouvillian
+    /// and of its even parity block).
+    #[default]
+    Real,
+    /// Complex system on all block unknowns (the generic reference).
+    Complex,
+}
 
 /// Tolerances and limits of the steady-state solve.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -82,14 +94,17 @@ pub struct SteadyStateOptions {
     pub positivity_tol: f64,
     /// Maximum number of iterative-refinement steps.
     pub max_refinement_steps: usize,
+    /// Real (Hermitian) or complex formulation.
+    pub arithmetic: Arithmetic,
 }
 
 impl Default for SteadyStateOptions {
     fn default() -> Self {
         Self {
-            residual_tol: 1e-8,
+            residual_tol: 1e-12,
             positivity_tol: 1e-6,
-            max_refinement_steps: 3,
+            max_refinement_steps: 10,
+            arithmetic: Arithmetic::Real,
         }
     }
 }
@@ -130,33 +145,99 @@ pub enum ColumnOrdering {
     /// A caller-supplied elimination order of the block unknowns:
     /// `order[k]` is the block index eliminated `k`-th (a permutation of
     /// `0..len`). Used by the LMG plan for a geometric nested dissection.
+    /// In the real formulation the real unknowns of `ρ_ij` (`i ≥ j`) are
+    /// eliminated where the first of `ρ_ij`, `ρ_ji` appears in `order`.
     Custom(Vec<usize>),
 }
 
-/// The factorization engine: faer's high-level symbolic LU (COLAMD) or the
-/// supernodal LU with a custom column permutation.
-enum Factor {
-    Auto(Box<AutoFactor>),
-    Custom(Box<CustomFactor>),
+/// Size of the LU factors and of the work, from the symbolic analysis.
+///
+/// faer's supernodal LU with partial pivoting stores, per column `k`, the
+/// structure of column `k` of the Cholesky factor of `AᵀA` (in the chosen
+/// column order) for `L`, and the same for the rows of `U`; with `c_k` those
+/// column counts, `nnz(L+U) = Σ (2 c_k − 1)` and the factorization costs
+/// `Σ (c_k − 1)(2 c_k − 1)` multiply-adds-and-divisions, counted in real
+/// flops (×4 for complex arithmetic: a complex multiply-add is 8 real flops).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FactorStats {
+    /// Order of the factorized system.
+    pub n: usize,
+    /// Stored entries of the system.
+    pub nnz_a: usize,
+    /// Stored entries of `L + U` (diagonal once).
+    pub nnz_lu: u64,
+    /// Real floating-point operations of one numeric factorization.
+    pub flops: f64,
+    /// Bytes per stored entry of the factors (8 real, 16 complex).
+    pub bytes_per_entry: usize,
 }
 
-struct AutoFactor {
-    symbolic: SymbolicLu<usize>,
-    numeric: NumericLu<usize, Complex64>,
-}
-
-struct CustomFactor {
+/// Supernodal LU with a fixed column permutation.
+struct Factor<T> {
     perm_fwd: Vec<usize>,
     perm_inv: Vec<usize>,
     symbolic: SymbolicSupernodalLu<usize>,
-    lu: SupernodalLu<usize, Complex64>,
+    lu: SupernodalLu<usize, T>,
     row_fwd: Vec<usize>,
     row_inv: Vec<usize>,
     /// Aᵀ pattern and the position in Aᵀ of every entry of A.
     at_col_ptr: Vec<usize>,
     at_row_idx: Vec<usize>,
-    at_values: Vec<Complex64>,
+    at_values: Vec<T>,
     a_to_at: Vec<usize>,
+    mem: MemBuffer,
+    /// Σ c_k and Σ (c_k − 1)(2c_k − 1) of the Cholesky column counts of AᵀA.
+    count_sum: u64,
+    flop_sum: f64,
+}
+
+/// The complex trace-constrained system on the block unknowns.
+struct ComplexSystem {
+    col_ptr: Vec<usize>,
+    row_idx: Vec<usize>,
+    values: Vec<Complex64>,
+    /// For each block-L entry, its position in `values` (NONE: dropped row).
+    l_to_a: Vec<usize>,
+    /// Positions of the trace-row entries.
+    trace_pos: Vec<usize>,
+    trace_row: usize,
+    factor: Factor<Complex64>,
+    x: Vec<Complex64>,
+    dx: Vec<Complex64>,
+    rowsum: Vec<f64>,
+}
+
+/// One term of a real-system entry: `values[pos] += ±(Re|Im) L[idx]`.
+#[derive(Clone, Copy)]
+struct Contrib {
+    pos: u32,
+    idx: u32,
+    /// 0: +Re, 1: −Re, 2: +Im, 3: −Im.
+    kind: u8,
+}
+
+/// The real trace-constrained system on the Hermitian half of the block.
+struct RealSystem {
+    col_ptr: Vec<usize>,
+    row_idx: Vec<usize>,
+    values: Vec<f64>,
+    contribs: Vec<Contrib>,
+    trace_pos: Vec<usize>,
+    trace_row: usize,
+    /// Per block unknown `ρ_ij`: real index of `Re ρ_ij`, of `Im ρ_ij` (NONE
+    /// on the diagonal) and the sign of the imaginary part (−1 for `i < j`).
+    blk_re: Vec<usize>,
+    blk_im: Vec<usize>,
+    blk_sign: Vec<f64>,
+    factor: Factor<f64>,
+    x: Vec<f64>,
+    dx: Vec<f64>,
+    rowsum: Vec<f64>,
+}
+
+enum System {
+    Complex(Box<ComplexSystem>),
+    Real(Box<RealSystem>),
 }
 
 /// A reusable steady-state solver for one sparsity pattern: the reduced
@@ -169,16 +250,8 @@ pub struct SteadyStatePlan {
     diag_block: Vec<usize>,
     /// Position in the block values of each block diagonal entry L_kk (NONE if absent).
     l_diag_pos: Vec<usize>,
-    trace_row: usize,
-    a_col_ptr: Vec<usize>,
-    a_row_idx: Vec<usize>,
-    a_values: Vec<Complex64>,
-    /// For each block-L entry, its position in `a_values` (NONE: dropped row).
-    l_to_a: Vec<usize>,
-    /// Positions of the trace-row entries in `a_values`.
-    trace_pos: Vec<usize>,
-    factor: Factor,
-    mem: MemBuffer,
+    system: System,
+    /// Block solution and residual work vectors.
     x: Vec<Complex64>,
     dx: Vec<Complex64>,
     rowsum: Vec<f64>,
@@ -191,7 +264,8 @@ impl std::fmt::Debug for SteadyStatePlan {
         f.debug_struct("SteadyStatePlan")
             .field("dim", &self.pattern.dim())
             .field("unknowns", &self.pattern.len())
-            .field("nnz", &self.a_values.len())
+            .field("nnz", &self.reduced_nnz())
+            .field("arithmetic", &self.options.arithmetic)
             .finish()
     }
 }
@@ -247,6 +321,64 @@ pub(crate) fn min_eigenvalue(
     Ok(min)
 }
 
+/// Column order of `sym` for `ordering` given in block unknowns
+/// (`to_sys[k]`: the system unknowns of block unknown `k`, in order).
+fn system_order(
+    sym: SymbolicSparseColMatRef<'_, usize>,
+    ordering: &ColumnOrdering,
+    nblock: usize,
+    to_sys: impl Fn(usize) -> [usize; 2],
+) -> Result<Vec<usize>, LindbladError> {
+    let n = sym.ncols();
+    match ordering {
+        ColumnOrdering::Colamd => {
+            let mut fwd = vec![0usize; n];
+            let mut inv = vec![0usize; n];
+            let req = colamd::order_scratch::<usize>(n, n, sym.compute_nnz());
+            let mut buf = MemBuffer::try_new(req).map_err(|_| LindbladError::OutOfMemory)?;
+            colamd::order(
+                &mut fwd,
+                &mut inv,
+                sym,
+                Default::default(),
+                MemStack::new(&mut buf),
+            )?;
+            Ok(fwd)
+        }
+        ColumnOrdering::Custom(order) => {
+            if order.len() != nblock {
+                return Err(LindbladError::InvalidInput(format!(
+                    "ordering has length {}, expected {nblock}",
+                    order.len()
+                )));
+            }
+            let mut seen = vec![false; nblock];
+            let mut placed = vec![false; n];
+            let mut out = Vec::with_capacity(n);
+            for &k in order {
+                if k >= nblock || seen[k] {
+                    return Err(LindbladError::InvalidInput(
+                        "custom ordering is not a permutation".into(),
+                    ));
+                }
+                seen[k] = true;
+                for s in to_sys(k) {
+                    if s != NONE && !placed[s] {
+                        placed[s] = true;
+                        out.push(s);
+                    }
+                }
+            }
+            if out.len() != n {
+                return Err(LindbladError::InvalidInput(
+                    "custom ordering does not cover every unknown".into(),
+                ));
+            }
+            Ok(out)
+        }
+    }
+}
+
 impl SteadyStatePlan {
     /// Builds the plan for the pattern of `block` (its values are not used).
     ///
@@ -264,7 +396,9 @@ impl SteadyStatePlan {
     ///
     /// # Errors
     /// As [`new`](Self::new), and [`LindbladError::InvalidInput`] if a
-    /// custom ordering is not a permutation of the block unknowns.
+    /// custom ordering is not a permutation of the block unknowns, or the
+    /// real formulation is asked of a block that does not hold `ρ_ji` with
+    /// every `ρ_ij`.
     pub fn with_ordering(
         block: &BlockLiouvillian,
         options: SteadyStateOptions,
@@ -282,60 +416,21 @@ impl SteadyStatePlan {
             })?;
             diag_block.push(k);
         }
-        let trace_row = diag_block[0];
-        let mut is_diag = vec![false; n];
-        for &k in &diag_block {
-            is_diag[k] = true;
-        }
-        let (cp, ri) = (block.col_ptr(), block.row_idx());
         let mut l_diag_pos = vec![NONE; n];
-        let mut a_col_ptr = vec![0usize; n + 1];
-        let mut a_row_idx = Vec::with_capacity(ri.len() + d);
-        let mut l_to_a = vec![NONE; ri.len()];
-        let mut trace_pos = Vec::with_capacity(d);
+        let (cp, ri) = (block.col_ptr(), block.row_idx());
         for c in 0..n {
-            let mut placed_trace = !is_diag[c];
             for idx in cp[c]..cp[c + 1] {
-                let r = ri[idx];
-                if r == c {
+                if ri[idx] == c {
                     l_diag_pos[c] = idx;
                 }
-                if !placed_trace && r >= trace_row {
-                    trace_pos.push(a_row_idx.len());
-                    a_row_idx.push(trace_row);
-                    placed_trace = true;
-                }
-                if r == trace_row {
-                    continue;
-                }
-                l_to_a[idx] = a_row_idx.len();
-                a_row_idx.push(r);
             }
-            if !placed_trace {
-                trace_pos.push(a_row_idx.len());
-                a_row_idx.push(trace_row);
-            }
-            a_col_ptr[c + 1] = a_row_idx.len();
         }
-        let a_values = vec![Complex64::new(0.0, 0.0); a_row_idx.len()];
-        let sym = SymbolicSparseColMatRef::new_checked(n, n, &a_col_ptr, None, &a_row_idx);
-        let par = Par::Seq;
-        let (factor, req) = match ordering {
-            ColumnOrdering::Colamd => {
-                let symbolic = factorize_symbolic_lu(sym, Default::default())?;
-                let req = StackReq::any_of(&[
-                    symbolic.factorize_numeric_lu_scratch::<Complex64>(par, Default::default()),
-                    symbolic.solve_in_place_scratch::<Complex64>(1, par),
-                ]);
-                let factor = Factor::Auto(Box::new(AutoFactor {
-                    symbolic,
-                    numeric: NumericLu::new(),
-                }));
-                (factor, req)
+        let system = match options.arithmetic {
+            Arithmetic::Complex => {
+                System::Complex(Box::new(complex_system(block, &diag_block, &ordering)?))
             }
-            ColumnOrdering::Custom(order) => custom_symbolic(sym, order)?,
+            Arithmetic::Real => System::Real(Box::new(real_system(block, &diag_block, &ordering)?)),
         };
-        let mem = MemBuffer::try_new(req).map_err(|_| LindbladError::OutOfMemory)?;
         let sectors = match block.parity() {
             Some(p) => {
                 let even: Vec<usize> = (0..d).filter(|&i| !p[i]).collect();
@@ -349,14 +444,7 @@ impl SteadyStatePlan {
             options,
             diag_block,
             l_diag_pos,
-            trace_row,
-            a_col_ptr,
-            a_row_idx,
-            a_values,
-            l_to_a,
-            trace_pos,
-            factor,
-            mem,
+            system,
             x: vec![Complex64::new(0.0, 0.0); n],
             dx: vec![Complex64::new(0.0, 0.0); n],
             rowsum: vec![0.0; n],
@@ -376,7 +464,39 @@ impl SteadyStatePlan {
 
     /// Number of stored entries of the reduced (trace-constrained) system.
     pub fn reduced_nnz(&self) -> usize {
-        self.a_values.len()
+        match &self.system {
+            System::Complex(s) => s.values.len(),
+            System::Real(s) => s.values.len(),
+        }
+    }
+
+    /// Fill and flops of the factorization (from the symbolic analysis).
+    pub fn factor_stats(&self) -> FactorStats {
+        let (n, nnz_a, count_sum, flop_sum, bytes, mult) = match &self.system {
+            System::Complex(s) => (
+                s.x.len(),
+                s.values.len(),
+                s.factor.count_sum,
+                s.factor.flop_sum,
+                16,
+                4.0,
+            ),
+            System::Real(s) => (
+                s.x.len(),
+                s.values.len(),
+                s.factor.count_sum,
+                s.factor.flop_sum,
+                8,
+                1.0,
+            ),
+        };
+        FactorStats {
+            n,
+            nnz_a,
+            nnz_lu: 2 * count_sum - n as u64,
+            flops: mult * flop_sum,
+            bytes_per_entry: bytes,
+        }
     }
 
     /// Solves for the steady state of `block`, which must have the plan's
@@ -407,11 +527,11 @@ impl SteadyStatePlan {
     pub fn solve_values(&mut self, values: &[Complex64]) -> Result<SteadyState, LindbladError> {
         let n = self.pattern.len();
         let d = self.pattern.dim();
-        if values.len() != self.l_to_a.len() {
+        if values.len() != self.pattern.nnz() {
             return Err(LindbladError::InvalidInput(format!(
                 "{} values given for a pattern with {} entries",
                 values.len(),
-                self.l_to_a.len()
+                self.pattern.nnz()
             )));
         }
         if !values.iter().all(|&z| is_finite(z)) {
@@ -436,66 +556,15 @@ impl SteadyStatePlan {
                 "the Liouvillian is zero: every state is stationary".into(),
             ));
         }
+        let steps = match &mut self.system {
+            System::Complex(s) => {
+                s.solve(values, w, self.options.max_refinement_steps, &mut self.x)?
+            }
+            System::Real(s) => {
+                s.solve(values, w, self.options.max_refinement_steps, &mut self.x)?
+            }
+        };
         let zero = Complex64::new(0.0, 0.0);
-        self.a_values.fill(zero);
-        for (idx, &pos) in self.l_to_a.iter().enumerate() {
-            if pos != NONE {
-                self.a_values[pos] = values[idx];
-            }
-        }
-        for &pos in &self.trace_pos {
-            self.a_values[pos] = Complex64::new(w, 0.0);
-        }
-
-        let sym =
-            SymbolicSparseColMatRef::new_checked(n, n, &self.a_col_ptr, None, &self.a_row_idx);
-        let a = SparseColMatRef::new(sym, &self.a_values);
-        factorize(&mut self.factor, a, &mut self.mem)?;
-
-        // ‖A‖_∞ (row sums)
-        self.rowsum.fill(0.0);
-        for c in 0..n {
-            for idx in self.a_col_ptr[c]..self.a_col_ptr[c + 1] {
-                self.rowsum[self.a_row_idx[idx]] += self.a_values[idx].norm();
-            }
-        }
-        let a_norm = self.rowsum.iter().copied().fold(0.0, f64::max);
-
-        self.x.fill(zero);
-        self.x[self.trace_row] = Complex64::new(w, 0.0);
-        solve_in_place(&self.factor, &mut self.x, &mut self.mem);
-        if !self.x.iter().all(|&z| is_finite(z)) {
-            return Err(LindbladError::Singular(
-                "factorization produced a non-finite solution (singular system)".into(),
-            ));
-        }
-
-        // Iterative refinement on A x = b, b = w e_r.
-        let mut steps = 0;
-        let mut prev_be = f64::INFINITY;
-        loop {
-            // dx = b - A x
-            self.dx.fill(zero);
-            self.dx[self.trace_row] = Complex64::new(w, 0.0);
-            for c in 0..n {
-                let xc = self.x[c];
-                for idx in self.a_col_ptr[c]..self.a_col_ptr[c + 1] {
-                    self.dx[self.a_row_idx[idx]] -= self.a_values[idx] * xc;
-                }
-            }
-            let r_norm = self.dx.iter().map(|z| z.norm()).fold(0.0, f64::max);
-            let x_norm = self.x.iter().map(|z| z.norm()).fold(0.0, f64::max);
-            let be = r_norm / (a_norm * x_norm + w);
-            if be <= 1e-14 || steps >= self.options.max_refinement_steps || be >= 0.5 * prev_be {
-                break;
-            }
-            prev_be = be;
-            solve_in_place(&self.factor, &mut self.dx, &mut self.mem);
-            for (xi, di) in self.x.iter_mut().zip(self.dx.iter()) {
-                *xi += *di;
-            }
-            steps += 1;
-        }
 
         // Dense ρ from the block solution.
         let vec_idx = self.pattern.vec_indices();
@@ -559,7 +628,8 @@ impl SteadyStatePlan {
         }
         if residual > self.options.residual_tol {
             return Err(LindbladError::Numerical(format!(
-                "relative residual {residual:e} above tolerance {:e}",
+                "relative residual {residual:e} above tolerance {:e} after {steps} \
+                 refinement steps",
                 self.options.residual_tol
             )));
         }
@@ -585,164 +655,518 @@ impl SteadyStatePlan {
     }
 }
 
-/// Symbolic supernodal LU for a caller-supplied column order.
-fn custom_symbolic(
-    sym: SymbolicSparseColMatRef<'_, usize>,
-    order: Vec<usize>,
-) -> Result<(Factor, StackReq), LindbladError> {
-    let n = sym.ncols();
-    if order.len() != n {
-        return Err(LindbladError::InvalidInput(format!(
-            "ordering has length {}, expected {n}",
-            order.len()
-        )));
+/// The complex trace-constrained system `A` (module docs) and its plan.
+fn complex_system(
+    block: &BlockLiouvillian,
+    diag_block: &[usize],
+    ordering: &ColumnOrdering,
+) -> Result<ComplexSystem, LindbladError> {
+    let n = block.len();
+    let trace_row = diag_block[0];
+    let mut is_diag = vec![false; n];
+    for &k in diag_block {
+        is_diag[k] = true;
     }
-    let mut perm_inv = vec![NONE; n];
-    for (k, &c) in order.iter().enumerate() {
-        if c >= n || perm_inv[c] != NONE {
-            return Err(LindbladError::InvalidInput(
-                "custom ordering is not a permutation".into(),
-            ));
+    let (cp, ri) = (block.col_ptr(), block.row_idx());
+    let mut col_ptr = vec![0usize; n + 1];
+    let mut row_idx = Vec::with_capacity(ri.len() + diag_block.len());
+    let mut l_to_a = vec![NONE; ri.len()];
+    let mut trace_pos = Vec::with_capacity(diag_block.len());
+    for c in 0..n {
+        let mut placed_trace = !is_diag[c];
+        for idx in cp[c]..cp[c + 1] {
+            let r = ri[idx];
+            if !placed_trace && r >= trace_row {
+                trace_pos.push(row_idx.len());
+                row_idx.push(trace_row);
+                placed_trace = true;
+            }
+            if r == trace_row {
+                continue;
+            }
+            l_to_a[idx] = row_idx.len();
+            row_idx.push(r);
         }
-        perm_inv[c] = k;
+        if !placed_trace {
+            trace_pos.push(row_idx.len());
+            row_idx.push(trace_row);
+        }
+        col_ptr[c + 1] = row_idx.len();
     }
-    let perm_fwd = order;
-    // Aᵀ pattern and value map
-    let col_ptr = sym.col_ptr();
-    let row_idx = sym.row_idx();
-    let nnz = row_idx.len();
-    let mut at_col_ptr = vec![0usize; n + 1];
-    for &r in row_idx {
-        at_col_ptr[r + 1] += 1;
+    let sym = SymbolicSparseColMatRef::new_checked(n, n, &col_ptr, None, &row_idx);
+    let order = system_order(sym, ordering, n, |k| [k, NONE])?;
+    let factor = Factor::<Complex64>::new(sym, order)?;
+    let zero = Complex64::new(0.0, 0.0);
+    Ok(ComplexSystem {
+        values: vec![zero; row_idx.len()],
+        col_ptr,
+        row_idx,
+        l_to_a,
+        trace_pos,
+        trace_row,
+        factor,
+        x: vec![zero; n],
+        dx: vec![zero; n],
+        rowsum: vec![0.0; n],
+    })
+}
+
+impl ComplexSystem {
+    /// Factorizes, solves and refines; writes the block solution to `out`.
+    fn solve(
+        &mut self,
+        values: &[Complex64],
+        w: f64,
+        max_steps: usize,
+        out: &mut [Complex64],
+    ) -> Result<usize, LindbladError> {
+        let zero = Complex64::new(0.0, 0.0);
+        self.values.fill(zero);
+        for (idx, &pos) in self.l_to_a.iter().enumerate() {
+            if pos != NONE {
+                self.values[pos] = values[idx];
+            }
+        }
+        for &pos in &self.trace_pos {
+            self.values[pos] = Complex64::new(w, 0.0);
+        }
+        let steps = refine_solve(
+            &mut self.factor,
+            &self.col_ptr,
+            &self.row_idx,
+            &self.values,
+            self.trace_row,
+            w,
+            max_steps,
+            &mut self.x,
+            &mut self.dx,
+            &mut self.rowsum,
+        )?;
+        out.copy_from_slice(&self.x);
+        Ok(steps)
     }
-    for i in 0..n {
-        at_col_ptr[i + 1] += at_col_ptr[i];
+}
+
+/// The real trace-constrained system on the Hermitian half (module docs).
+fn real_system(
+    block: &BlockLiouvillian,
+    diag_block: &[usize],
+    ordering: &ColumnOrdering,
+) -> Result<RealSystem, LindbladError> {
+    let n = block.len();
+    let d = block.dim();
+    let vec_idx = block.vec_indices();
+    let mut blk_re = vec![NONE; n];
+    let mut blk_im = vec![NONE; n];
+    let mut blk_sign = vec![1.0f64; n];
+    let mut nr = 0usize;
+    for (k, &v) in vec_idx.iter().enumerate() {
+        let (i, j) = (v % d, v / d);
+        if i >= j {
+            blk_re[k] = nr;
+            nr += 1;
+            if i > j {
+                blk_im[k] = nr;
+                nr += 1;
+            }
+        }
     }
-    let mut next = at_col_ptr.clone();
-    let mut at_row_idx = vec![0usize; nnz];
-    let mut a_to_at = vec![0usize; nnz];
+    for (k, &v) in vec_idx.iter().enumerate() {
+        let (i, j) = (v % d, v / d);
+        if i < j {
+            let t = vec_idx.binary_search(&(j + d * i)).map_err(|_| {
+                LindbladError::InvalidInput(
+                    "block does not hold rho_ji with every rho_ij: use complex arithmetic".into(),
+                )
+            })?;
+            blk_re[k] = blk_re[t];
+            blk_im[k] = blk_im[t];
+            blk_sign[k] = -1.0;
+        }
+    }
+    if nr != n {
+        return Err(LindbladError::InvalidInput(
+            "block is not closed under transposition: use complex arithmetic".into(),
+        ));
+    }
+    let trace_row = blk_re[diag_block[0]];
+    // (col, row, idx, kind); idx = u32::MAX marks a trace-row entry
+    let (cp, ri) = (block.col_ptr(), block.row_idx());
+    let nnz = ri.len();
+    if nnz >= u32::MAX as usize / 2 {
+        return Err(LindbladError::InvalidInput(
+            "pattern too large for the real formulation".into(),
+        ));
+    }
+    let mut t: Vec<(u32, u32, u32, u8)> = Vec::with_capacity(2 * nnz + d);
+    for c in 0..n {
+        let (cre, cim, s) = (blk_re[c], blk_im[c], blk_sign[c]);
+        for idx in cp[c]..cp[c + 1] {
+            let r = ri[idx];
+            if blk_sign[r] < 0.0 {
+                continue;
+            }
+            let (rre, rim) = (blk_re[r], blk_im[r]);
+            let id = idx as u32;
+            if rre != trace_row {
+                t.push((cre as u32, rre as u32, id, 0));
+                if cim != NONE {
+                    t.push((cim as u32, rre as u32, id, if s > 0.0 { 3 } else { 2 }));
+                }
+            }
+            if rim != NONE {
+                t.push((cre as u32, rim as u32, id, 2));
+                if cim != NONE {
+                    t.push((cim as u32, rim as u32, id, if s > 0.0 { 0 } else { 1 }));
+                }
+            }
+        }
+    }
+    for &k in diag_block {
+        t.push((blk_re[k] as u32, trace_row as u32, u32::MAX, 0));
+    }
+    t.sort_unstable();
+    let mut col_ptr = vec![0usize; n + 1];
+    let mut row_idx = Vec::with_capacity(t.len());
+    let mut contribs = Vec::with_capacity(t.len());
+    let mut trace_pos = Vec::with_capacity(d);
+    let mut last = (u32::MAX, u32::MAX);
+    for &(c, r, idx, kind) in &t {
+        if (c, r) != last {
+            row_idx.push(r as usize);
+            col_ptr[c as usize + 1] = row_idx.len();
+            last = (c, r);
+        }
+        let pos = row_idx.len() - 1;
+        if idx == u32::MAX {
+            trace_pos.push(pos);
+        } else {
+            contribs.push(Contrib {
+                pos: pos as u32,
+                idx,
+                kind,
+            });
+        }
+    }
+    drop(t);
+    for c in 0..n {
+        col_ptr[c + 1] = col_ptr[c + 1].max(col_ptr[c]);
+    }
+    let sym = SymbolicSparseColMatRef::new_checked(n, n, &col_ptr, None, &row_idx);
+    let order = system_order(sym, ordering, n, |k| [blk_re[k], blk_im[k]])?;
+    let factor = Factor::<f64>::new(sym, order)?;
+    Ok(RealSystem {
+        values: vec![0.0; row_idx.len()],
+        col_ptr,
+        row_idx,
+        contribs,
+        trace_pos,
+        trace_row,
+        blk_re,
+        blk_im,
+        blk_sign,
+        factor,
+        x: vec![0.0; n],
+        dx: vec![0.0; n],
+        rowsum: vec![0.0; n],
+    })
+}
+
+impl RealSystem {
+    /// Factorizes, solves and refines; writes the block solution to `out`.
+    fn solve(
+        &mut self,
+        values: &[Complex64],
+        w: f64,
+        max_steps: usize,
+        out: &mut [Complex64],
+    ) -> Result<usize, LindbladError> {
+        self.values.fill(0.0);
+        for c in &self.contribs {
+            let z = values[c.idx as usize];
+            self.values[c.pos as usize] += match c.kind {
+                0 => z.re,
+                1 => -z.re,
+                2 => z.im,
+                _ => -z.im,
+            };
+        }
+        for &pos in &self.trace_pos {
+            self.values[pos] = w;
+        }
+        let steps = refine_solve(
+            &mut self.factor,
+            &self.col_ptr,
+            &self.row_idx,
+            &self.values,
+            self.trace_row,
+            w,
+            max_steps,
+            &mut self.x,
+            &mut self.dx,
+            &mut self.rowsum,
+        )?;
+        for (k, o) in out.iter_mut().enumerate() {
+            let re = self.x[self.blk_re[k]];
+            let im = match self.blk_im[k] {
+                NONE => 0.0,
+                i => self.blk_sign[k] * self.x[i],
+            };
+            *o = Complex64::new(re, im);
+        }
+        Ok(steps)
+    }
+}
+
+/// Scalars of the factorized systems.
+trait Scalar:
+    ComplexField + Copy + std::ops::Mul<Output = Self> + std::ops::SubAssign + std::ops::AddAssign
+{
+    fn from_re(x: f64) -> Self;
+    fn modulus(self) -> f64;
+    fn finite(self) -> bool;
+}
+
+impl Scalar for f64 {
+    fn from_re(x: f64) -> Self {
+        x
+    }
+    fn modulus(self) -> f64 {
+        self.abs()
+    }
+    fn finite(self) -> bool {
+        self.is_finite()
+    }
+}
+
+impl Scalar for Complex64 {
+    fn from_re(x: f64) -> Self {
+        Complex64::new(x, 0.0)
+    }
+    fn modulus(self) -> f64 {
+        self.norm()
+    }
+    fn finite(self) -> bool {
+        is_finite(self)
+    }
+}
+
+/// Numeric factorization of `A` (pattern `col_ptr`, `row_idx`), solve of
+/// `A x = w e_trace_row` and iterative refinement while the normwise backward
+/// error `‖b − Ax‖_∞/(‖A‖_∞‖x‖_∞ + ‖b‖_∞)` exceeds `1e-15` and keeps halving
+/// (at most `max_steps` steps). Returns the steps taken.
+#[allow(clippy::too_many_arguments)]
+fn refine_solve<T: Scalar>(
+    factor: &mut Factor<T>,
+    col_ptr: &[usize],
+    row_idx: &[usize],
+    values: &[T],
+    trace_row: usize,
+    w: f64,
+    max_steps: usize,
+    x: &mut [T],
+    dx: &mut [T],
+    rowsum: &mut [f64],
+) -> Result<usize, LindbladError> {
+    let n = x.len();
+    let sym = SymbolicSparseColMatRef::new_checked(n, n, col_ptr, None, row_idx);
+    let a = SparseColMatRef::new(sym, values);
+    factor.factorize(a)?;
+    rowsum.fill(0.0);
     for c in 0..n {
         for idx in col_ptr[c]..col_ptr[c + 1] {
-            let r = row_idx[idx];
-            let pos = next[r];
-            next[r] += 1;
-            at_row_idx[pos] = c;
-            a_to_at[idx] = pos;
+            rowsum[row_idx[idx]] += values[idx].modulus();
         }
     }
-    drop(next);
-    let at_sym = SymbolicSparseColMatRef::new_checked(n, n, &at_col_ptr, None, &at_row_idx);
-    let perm = PermRef::new_checked(&perm_fwd, &perm_inv, n);
-    let mut etree = vec![0usize; n];
-    let mut post = vec![0usize; n];
-    let mut col_counts = vec![0usize; n];
-    let mut min_col = vec![0usize; n];
-    let req = StackReq::any_of(&[
-        qr::col_etree_scratch::<usize>(n, n),
-        qr::postorder_scratch::<usize>(n),
-        StackReq::new::<usize>(8 * n + 8),
-        factorize_supernodal_symbolic_lu_scratch::<usize>(n, n),
-    ]);
-    let mut buf = MemBuffer::try_new(req).map_err(|_| LindbladError::OutOfMemory)?;
-    let stack = MemStack::new(&mut buf);
-    let et = qr::col_etree(sym, Some(perm), &mut etree, stack);
-    qr::postorder(&mut post, et, stack);
-    qr::column_counts_ata(
-        &mut col_counts,
-        &mut min_col,
-        at_sym,
-        Some(perm),
-        et,
-        &post,
-        stack,
-    );
-    let symbolic = factorize_supernodal_symbolic_lu(
-        sym,
-        Some(perm),
-        &min_col,
-        et,
-        &col_counts,
-        stack,
-        Default::default(),
-    )?;
-    let par = Par::Seq;
-    let req = StackReq::any_of(&[
-        factorize_supernodal_numeric_lu_scratch::<usize, Complex64>(&symbolic, Default::default()),
-        faer::sparse::linalg::lu::supernodal::solve_in_place_scratch::<usize, Complex64>(n, 1, par),
-    ]);
-    let at_values = vec![Complex64::new(0.0, 0.0); nnz];
-    let f = CustomFactor {
-        perm_fwd,
-        perm_inv,
-        symbolic,
-        lu: SupernodalLu::new(),
-        row_fwd: vec![0; n],
-        row_inv: vec![0; n],
-        at_col_ptr,
-        at_row_idx,
-        at_values,
-        a_to_at,
-    };
-    Ok((Factor::Custom(Box::new(f)), req))
-}
-
-/// Numeric factorization of `a` (pattern of the plan), sequential.
-fn factorize(
-    factor: &mut Factor,
-    a: SparseColMatRef<'_, usize, Complex64>,
-    mem: &mut MemBuffer,
-) -> Result<(), LindbladError> {
-    let par = Par::Seq;
-    match factor {
-        Factor::Auto(f) => {
-            let AutoFactor { symbolic, numeric } = &mut **f;
-            symbolic
-                .factorize_numeric_lu(numeric, a, par, MemStack::new(mem), Default::default())
-                .map_err(lu_err)?;
-        }
-        Factor::Custom(f) => {
-            let f = &mut **f;
-            let n = a.ncols();
-            for (idx, &pos) in f.a_to_at.iter().enumerate() {
-                f.at_values[pos] = a.val()[idx];
+    let a_norm = rowsum.iter().copied().fold(0.0, f64::max);
+    let zero = T::from_re(0.0);
+    x.fill(zero);
+    x[trace_row] = T::from_re(w);
+    factor.solve_in_place(x);
+    if !x.iter().all(|&z| z.finite()) {
+        return Err(LindbladError::Singular(
+            "factorization produced a non-finite solution (singular system)".into(),
+        ));
+    }
+    let mut steps = 0;
+    let mut prev_be = f64::INFINITY;
+    loop {
+        dx.fill(zero);
+        dx[trace_row] = T::from_re(w);
+        for c in 0..n {
+            let xc = x[c];
+            for idx in col_ptr[c]..col_ptr[c + 1] {
+                dx[row_idx[idx]] -= values[idx] * xc;
             }
-            let at_sym =
-                SymbolicSparseColMatRef::new_checked(n, n, &f.at_col_ptr, None, &f.at_row_idx);
-            let at = SparseColMatRef::new(at_sym, &f.at_values);
-            let perm = PermRef::new_checked(&f.perm_fwd, &f.perm_inv, n);
-            factorize_supernodal_numeric_lu(
-                &mut f.row_fwd,
-                &mut f.row_inv,
-                &mut f.lu,
-                a,
-                at,
-                perm,
-                &f.symbolic,
-                par,
-                MemStack::new(mem),
-                Default::default(),
-            )
-            .map_err(lu_err)?;
         }
+        let r_norm = dx.iter().map(|z| z.modulus()).fold(0.0, f64::max);
+        let x_norm = x.iter().map(|z| z.modulus()).fold(0.0, f64::max);
+        let be = r_norm / (a_norm * x_norm + w);
+        if be <= 1e-15 || steps >= max_steps || be >= 0.5 * prev_be {
+            break;
+        }
+        prev_be = be;
+        factor.solve_in_place(dx);
+        for (xi, di) in x.iter_mut().zip(dx.iter()) {
+            *xi += *di;
+        }
+        steps += 1;
     }
-    Ok(())
+    Ok(steps)
 }
 
-/// Solves `A x = rhs` in place with the current numeric factorization.
-fn solve_in_place(factor: &Factor, rhs: &mut [Complex64], mem: &mut MemBuffer) {
-    let par = Par::Seq;
-    let n = rhs.len();
-    let x = MatMut::from_column_major_slice_mut(rhs, n, 1);
-    match factor {
-        Factor::Auto(f) => {
-            faer::sparse::linalg::lu::LuRef::new_unchecked(&f.symbolic, &f.numeric)
-                .solve_in_place_with_conj(Conj::No, x, par, MemStack::new(mem));
+impl<T: Scalar> Factor<T> {
+    /// Symbolic supernodal LU of `sym` for the column order `order`.
+    fn new(
+        sym: SymbolicSparseColMatRef<'_, usize>,
+        order: Vec<usize>,
+    ) -> Result<Self, LindbladError> {
+        let n = sym.ncols();
+        if order.len() != n {
+            return Err(LindbladError::InvalidInput(format!(
+                "ordering has length {}, expected {n}",
+                order.len()
+            )));
         }
-        Factor::Custom(f) => {
-            let col_perm = PermRef::new_checked(&f.perm_fwd, &f.perm_inv, n);
-            let row_perm = PermRef::new_checked(&f.row_fwd, &f.row_inv, n);
-            f.lu.solve_in_place_with_conj(row_perm, col_perm, Conj::No, x, par, MemStack::new(mem));
+        let mut perm_inv = vec![NONE; n];
+        for (k, &c) in order.iter().enumerate() {
+            if c >= n || perm_inv[c] != NONE {
+                return Err(LindbladError::InvalidInput(
+                    "custom ordering is not a permutation".into(),
+                ));
+            }
+            perm_inv[c] = k;
         }
+        let perm_fwd = order;
+        // Aᵀ pattern and value map
+        let col_ptr = sym.col_ptr();
+        let row_idx = sym.row_idx();
+        let nnz = row_idx.len();
+        let mut at_col_ptr = vec![0usize; n + 1];
+        for &r in row_idx {
+            at_col_ptr[r + 1] += 1;
+        }
+        for i in 0..n {
+            at_col_ptr[i + 1] += at_col_ptr[i];
+        }
+        let mut next = at_col_ptr.clone();
+        let mut at_row_idx = vec![0usize; nnz];
+        let mut a_to_at = vec![0usize; nnz];
+        for c in 0..n {
+            for idx in col_ptr[c]..col_ptr[c + 1] {
+                let r = row_idx[idx];
+                let pos = next[r];
+                next[r] += 1;
+                at_row_idx[pos] = c;
+                a_to_at[idx] = pos;
+            }
+        }
+        drop(next);
+        let at_sym = SymbolicSparseColMatRef::new_checked(n, n, &at_col_ptr, None, &at_row_idx);
+        let perm = PermRef::new_checked(&perm_fwd, &perm_inv, n);
+        let mut etree = vec![0usize; n];
+        let mut post = vec![0usize; n];
+        let mut col_counts = vec![0usize; n];
+        let mut min_col = vec![0usize; n];
+        let req = StackReq::any_of(&[
+            qr::col_etree_scratch::<usize>(n, n),
+            qr::postorder_scratch::<usize>(n),
+            StackReq::new::<usize>(8 * n + 8),
+            factorize_supernodal_symbolic_lu_scratch::<usize>(n, n),
+        ]);
+        let mut buf = MemBuffer::try_new(req).map_err(|_| LindbladError::OutOfMemory)?;
+        let stack = MemStack::new(&mut buf);
+        let et = qr::col_etree(sym, Some(perm), &mut etree, stack);
+        qr::postorder(&mut post, et, stack);
+        qr::column_counts_ata(
+            &mut col_counts,
+            &mut min_col,
+            at_sym,
+            Some(perm),
+            et,
+            &post,
+            stack,
+        );
+        let count_sum: u64 = col_counts.iter().map(|&c| c as u64).sum();
+        let flop_sum: f64 = col_counts
+            .iter()
+            .map(|&c| {
+                let c = c as f64;
+                (c - 1.0) * (2.0 * c - 1.0)
+            })
+            .sum();
+        let symbolic = factorize_supernodal_symbolic_lu(
+            sym,
+            Some(perm),
+            &min_col,
+            et,
+            &col_counts,
+            stack,
+            Default::default(),
+        )?;
+        drop(buf);
+        let par = Par::Seq;
+        let req = StackReq::any_of(&[
+            factorize_supernodal_numeric_lu_scratch::<usize, T>(&symbolic, Default::default()),
+            faer::sparse::linalg::lu::supernodal::solve_in_place_scratch::<usize, T>(n, 1, par),
+        ]);
+        let mem = MemBuffer::try_new(req).map_err(|_| LindbladError::OutOfMemory)?;
+        Ok(Self {
+            perm_fwd,
+            perm_inv,
+            symbolic,
+            lu: SupernodalLu::new(),
+            row_fwd: vec![0; n],
+            row_inv: vec![0; n],
+            at_col_ptr,
+            at_row_idx,
+            at_values: vec![T::from_re(0.0); nnz],
+            a_to_at,
+            mem,
+            count_sum,
+            flop_sum,
+        })
+    }
+
+    /// Numeric factorization of `a` (pattern of the plan), sequential.
+    fn factorize(&mut self, a: SparseColMatRef<'_, usize, T>) -> Result<(), LindbladError> {
+        let n = a.ncols();
+        for (idx, &pos) in self.a_to_at.iter().enumerate() {
+            self.at_values[pos] = a.val()[idx];
+        }
+        let at_sym =
+            SymbolicSparseColMatRef::new_checked(n, n, &self.at_col_ptr, None, &self.at_row_idx);
+        let at = SparseColMatRef::new(at_sym, &self.at_values);
+        let perm = PermRef::new_checked(&self.perm_fwd, &self.perm_inv, n);
+        factorize_supernodal_numeric_lu(
+            &mut self.row_fwd,
+            &mut self.row_inv,
+            &mut self.lu,
+            a,
+            at,
+            perm,
+            &self.symbolic,
+            Par::Seq,
+            MemStack::new(&mut self.mem),
+            Default::default(),
+        )
+        .map_err(lu_err)
+    }
+
+    /// Solves `A x = rhs` in place with the current numeric factorization.
+    fn solve_in_place(&mut self, rhs: &mut [T]) {
+        let n = rhs.len();
+        let x = MatMut::from_column_major_slice_mut(rhs, n, 1);
+        let col_perm = PermRef::new_checked(&self.perm_fwd, &self.perm_inv, n);
+        let row_perm = PermRef::new_checked(&self.row_fwd, &self.row_inv, n);
+        self.lu.solve_in_place_with_conj(
+            row_perm,
+            col_perm,
+            Conj::No,
+            x,
+            Par::Seq,
+            MemStack::new(&mut self.mem),
+        );
     }
 }
 
