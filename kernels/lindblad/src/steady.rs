@@ -418,11 +418,9 @@ impl SteadyStatePlan {
         }
         let mut l_diag_pos = vec![NONE; n];
         let (cp, ri) = (block.col_ptr(), block.row_idx());
-        for c in 0..n {
-            for idx in cp[c]..cp[c + 1] {
-                if ri[idx] == c {
-                    l_diag_pos[c] = idx;
-                }
+        for (c, pos) in l_diag_pos.iter_mut().enumerate() {
+            if let Some(off) = ri[cp[c]..cp[c + 1]].iter().position(|&r| r == c) {
+                *pos = cp[c] + off;
             }
         }
         let system = match options.arithmetic {
@@ -801,8 +799,7 @@ fn real_system(
     let mut t: Vec<(u32, u32, u32, u8)> = Vec::with_capacity(2 * nnz + d);
     for c in 0..n {
         let (cre, cim, s) = (blk_re[c], blk_im[c], blk_sign[c]);
-        for idx in cp[c]..cp[c + 1] {
-            let r = ri[idx];
+        for (idx, &r) in ri.iter().enumerate().take(cp[c + 1]).skip(cp[c]) {
             if blk_sign[r] < 0.0 {
                 continue;
             }
