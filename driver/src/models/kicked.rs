@@ -36,13 +36,28 @@ pub struct KickedArgs {
     #[arg(long = "eps", value_name = "GRID", allow_hyphen_values = true)]
     pub eps: String,
     /// Kick strength K1 on particle 1 (grid).
-    #[arg(long = "k1", value_name = "GRID", default_value = "1.8", allow_hyphen_values = true)]
+    #[arg(
+        long = "k1",
+        value_name = "GRID",
+        default_value = "1.8",
+        allow_hyphen_values = true
+    )]
     pub k1: String,
     /// Kick strength K2 on particle 2 (grid).
-    #[arg(long = "k2", value_name = "GRID", default_value = "0", allow_hyphen_values = true)]
+    #[arg(
+        long = "k2",
+        value_name = "GRID",
+        default_value = "0",
+        allow_hyphen_values = true
+    )]
     pub k2: String,
     /// Interaction range parameter λ (grid).
-    #[arg(long = "lambda", value_name = "GRID", default_value = "10", allow_hyphen_values = true)]
+    #[arg(
+        long = "lambda",
+        value_name = "GRID",
+        default_value = "10",
+        allow_hyphen_values = true
+    )]
     pub lambda: String,
     /// Interior grid points along x1 (one value ≥ 1).
     #[arg(long = "n1", value_name = "N1", allow_hyphen_values = true)]
@@ -54,19 +69,38 @@ pub struct KickedArgs {
     #[arg(long = "kicks", value_name = "K", allow_hyphen_values = true)]
     pub kicks: i64,
     /// Strang steps per period for the continuous interaction, ≥ 1.
-    #[arg(long = "substeps", value_name = "S", default_value_t = 100, allow_hyphen_values = true)]
+    #[arg(
+        long = "substeps",
+        value_name = "S",
+        default_value_t = 100,
+        allow_hyphen_values = true
+    )]
     pub substeps: i64,
     /// How the interaction acts: continuously between kicks, or once per period with the kick.
-    #[arg(long = "interaction", value_name = "MODE", default_value = "continuous")]
+    #[arg(
+        long = "interaction",
+        value_name = "MODE",
+        default_value = "continuous"
+    )]
     pub interaction: String,
     /// Record the observables every this many kicks (and after the last kick), ≥ 1.
-    #[arg(long = "observe-every", value_name = "E", default_value_t = 1, allow_hyphen_values = true)]
+    #[arg(
+        long = "observe-every",
+        value_name = "E",
+        default_value_t = 1,
+        allow_hyphen_values = true
+    )]
     pub observe_every: i64,
     /// Kicks at which to record the momentum distribution of particle 1 (comma list), e.g. 500.
     #[arg(long = "momentum-at", value_name = "KICKS", allow_hyphen_values = true)]
     pub momentum_at: Option<String>,
     /// MPI ranks that propagate one grid point together (must divide the rank count).
-    #[arg(long = "ranks-per-task", value_name = "R", default_value_t = 1, allow_hyphen_values = true)]
+    #[arg(
+        long = "ranks-per-task",
+        value_name = "R",
+        default_value_t = 1,
+        allow_hyphen_values = true
+    )]
     pub ranks_per_task: i64,
     #[command(flatten)]
     pub output: crate::cli::OutputArgs,
@@ -107,13 +141,24 @@ fn real_axis(
     })
 }
 
-fn single_size(flag: &str, name: &str, text: &str, description: &str) -> Result<(usize, Axis), DriverError> {
+fn single_size(
+    flag: &str,
+    name: &str,
+    text: &str,
+    description: &str,
+) -> Result<(usize, Axis), DriverError> {
     let v = grid::parse_int(flag, text)?;
     if v.len() != 1 {
-        return Err(InputError::new(flag, "takes one value (it fixes the shape of the results)").into());
+        return Err(
+            InputError::new(flag, "takes one value (it fixes the shape of the results)").into(),
+        );
     }
     if v[0] < 1 {
-        return Err(InputError::new(flag, format!("{} is not allowed: need at least 1 grid point", v[0])).into());
+        return Err(InputError::new(
+            flag,
+            format!("{} is not allowed: need at least 1 grid point", v[0]),
+        )
+        .into());
     }
     let n = usize::try_from(v[0]).map_err(|_| InputError::new(flag, "too large"))?;
     Ok((
@@ -130,7 +175,10 @@ fn single_size(flag: &str, name: &str, text: &str, description: &str) -> Result<
 
 fn at_least_one(flag: &str, v: i64) -> Result<usize, InputError> {
     if v < 1 {
-        return Err(InputError::new(flag, format!("{v} is not allowed: must be at least 1")));
+        return Err(InputError::new(
+            flag,
+            format!("{v} is not allowed: must be at least 1"),
+        ));
     }
     usize::try_from(v).map_err(|_| InputError::new(flag, "too large"))
 }
@@ -140,14 +188,72 @@ impl KickedModel {
         let pos = |x: f64| x > 0.0;
         let any = |_: f64| true;
         let dimless = "1 (dimensionless units of seed 002)";
-        let hbar = real_axis("hbar", "--hbar", &a.hbar, dimless, "effective Planck constant ħ_eff", pos, "ħ must be positive")?;
-        let mass = real_axis("mass", "--mass", &a.mass, dimless, "mass m of particle 2 (particle 1 has mass 1)", pos, "the mass must be positive")?;
-        let eps = real_axis("eps", "--eps", &a.eps, dimless, "interaction strength ε of ε exp(−λ(x1−x2)²)", any, "")?;
-        let k1 = real_axis("k1", "--k1", &a.k1, dimless, "kick strength K1 of K1 cos x1 Σδ(t−n)", any, "")?;
-        let k2 = real_axis("k2", "--k2", &a.k2, dimless, "kick strength K2 of K2 cos x2 Σδ(t−n)", any, "")?;
-        let lambda = real_axis("lambda", "--lambda", &a.lambda, dimless, "range parameter λ of exp(−λ(x1−x2)²)", any, "")?;
-        let (n1, n1_axis) = single_size("--n1", "n1", &a.n1, "interior grid points along x1 (x_j = jπ/(n1+1))")?;
-        let (n2, n2_axis) = single_size("--n2", "n2", &a.n2, "interior grid points along x2 (x_j = jπ/(n2+1))")?;
+        let hbar = real_axis(
+            "hbar",
+            "--hbar",
+            &a.hbar,
+            dimless,
+            "effective Planck constant ħ_eff",
+            pos,
+            "ħ must be positive",
+        )?;
+        let mass = real_axis(
+            "mass",
+            "--mass",
+            &a.mass,
+            dimless,
+            "mass m of particle 2 (particle 1 has mass 1)",
+            pos,
+            "the mass must be positive",
+        )?;
+        let eps = real_axis(
+            "eps",
+            "--eps",
+            &a.eps,
+            dimless,
+            "interaction strength ε of ε exp(−λ(x1−x2)²)",
+            any,
+            "",
+        )?;
+        let k1 = real_axis(
+            "k1",
+            "--k1",
+            &a.k1,
+            dimless,
+            "kick strength K1 of K1 cos x1 Σδ(t−n)",
+            any,
+            "",
+        )?;
+        let k2 = real_axis(
+            "k2",
+            "--k2",
+            &a.k2,
+            dimless,
+            "kick strength K2 of K2 cos x2 Σδ(t−n)",
+            any,
+            "",
+        )?;
+        let lambda = real_axis(
+            "lambda",
+            "--lambda",
+            &a.lambda,
+            dimless,
+            "range parameter λ of exp(−λ(x1−x2)²)",
+            any,
+            "",
+        )?;
+        let (n1, n1_axis) = single_size(
+            "--n1",
+            "n1",
+            &a.n1,
+            "interior grid points along x1 (x_j = jπ/(n1+1))",
+        )?;
+        let (n2, n2_axis) = single_size(
+            "--n2",
+            "n2",
+            &a.n2,
+            "interior grid points along x2 (x_j = jπ/(n2+1))",
+        )?;
         let kicks = at_least_one("--kicks", a.kicks)?;
         let substeps = at_least_one("--substeps", a.substeps)?;
         let observe_every = at_least_one("--observe-every", a.observe_every)?;
@@ -255,9 +361,21 @@ impl Model for KickedModel {
             shape: vec![t],
         };
         let mut v = vec![
-            series("p1_sq", "ħ_eff² (p = ħ_eff k)", "⟨p1²⟩ after each observed kick (just before the next kick)"),
-            series("p2_sq", "ħ_eff² (p = ħ_eff k)", "⟨p2²⟩ after each observed kick"),
-            series("purity", "1", "purity Tr ρ1² of particle 1's reduced density matrix"),
+            series(
+                "p1_sq",
+                "ħ_eff² (p = ħ_eff k)",
+                "⟨p1²⟩ after each observed kick (just before the next kick)",
+            ),
+            series(
+                "p2_sq",
+                "ħ_eff² (p = ħ_eff k)",
+                "⟨p2²⟩ after each observed kick",
+            ),
+            series(
+                "purity",
+                "1",
+                "purity Tr ρ1² of particle 1's reduced density matrix",
+            ),
             series("norm", "1", "norm Σ|ψ|² (1 to round-off)"),
         ];
         if !self.momentum_at.is_empty() {
@@ -303,7 +421,11 @@ struct KickedWorker<'m> {
 }
 
 impl Worker for KickedWorker<'_> {
-    fn compute(&mut self, point: &[f64], comm: &SimpleCommunicator) -> Result<Vec<f64>, PointError> {
+    fn compute(
+        &mut self,
+        point: &[f64],
+        comm: &SimpleCommunicator,
+    ) -> Result<Vec<f64>, PointError> {
         let m = self.model;
         let p = m.params(point);
         let mut prop = Propagator::new(&p, comm).map_err(|e| PointError::from_error(&e))?;

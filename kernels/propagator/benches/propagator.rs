@@ -58,7 +58,12 @@ fn report(name: &str, n: usize, flops: f64, f: &mut dyn FnMut()) {
 
 /// The alternative DST-I the kernel does not use: embed in an odd sequence of
 /// length 2(n+1), one complex FFT of that length, `S_k = (i/2) Y_k`.
-fn dst1_odd_extension(fft: &dyn rustfft::Fft<f64>, x: &mut [C64], ext: &mut [C64], scratch: &mut [C64]) {
+fn dst1_odd_extension(
+    fft: &dyn rustfft::Fft<f64>,
+    x: &mut [C64],
+    ext: &mut [C64],
+    scratch: &mut [C64],
+) {
     let n = x.len();
     let m = 2 * (n + 1);
     ext[0] = C64::new(0.0, 0.0);
@@ -78,16 +83,23 @@ fn dst1_odd_extension(fft: &dyn rustfft::Fft<f64>, x: &mut [C64], ext: &mut [C64
 /// extension of length 2(n+1) (both RustFFT), 64 rows per iteration.
 fn bench_dst1d(c: &mut Criterion) {
     let mut g = c.benchmark_group("dst1d_64rows");
-    g.sample_size(20).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+    g.sample_size(20)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(2));
     let mut planner = rustfft::FftPlanner::new();
     for n in sizes() {
         let plan = Dst1::new(n, &mut planner);
         let ext_fft = planner.plan_fft_forward(2 * (n + 1));
         let rows = 64;
-        let mut data: Vec<C64> = (0..rows * n).map(|i| C64::new((i as f64).sin(), (i as f64).cos())).collect();
+        let mut data: Vec<C64> = (0..rows * n)
+            .map(|i| C64::new((i as f64).sin(), (i as f64).cos()))
+            .collect();
         let mut work = vec![C64::default(); 2 * (n + 1)];
-        let mut scratch = vec![C64::default(); plan.scratch_len().max(ext_fft.get_inplace_scratch_len())];
-        g.throughput(Throughput::Elements((rows as f64 * 5.0 * n as f64 * (n as f64).log2()) as u64));
+        let mut scratch =
+            vec![C64::default(); plan.scratch_len().max(ext_fft.get_inplace_scratch_len())];
+        g.throughput(Throughput::Elements(
+            (rows as f64 * 5.0 * n as f64 * (n as f64).log2()) as u64,
+        ));
         g.bench_with_input(BenchmarkId::new("n_plus_1_fft", n), &n, |b, _| {
             b.iter(|| {
                 for row in data.chunks_exact_mut(n) {

@@ -1063,9 +1063,22 @@ impl Propagator {
 /// Multiply one position-space row by `a · kick2[j]^[kick] · u[j]^upow`,
 /// conjugated if `conj` (`a` already carries the row's kick and the scale).
 #[inline]
-fn x_phase_row(row: &mut [C64], a: C64, kick2: &[C64], urow: &[C64], kick: bool, upow: u8, conj: bool) {
+fn x_phase_row(
+    row: &mut [C64],
+    a: C64,
+    kick2: &[C64],
+    urow: &[C64],
+    kick: bool,
+    upow: u8,
+    conj: bool,
+) {
     #[inline(always)]
-    fn go<const KICK: bool, const UPOW: u8, const CONJ: bool>(row: &mut [C64], a: C64, kick2: &[C64], urow: &[C64]) {
+    fn go<const KICK: bool, const UPOW: u8, const CONJ: bool>(
+        row: &mut [C64],
+        a: C64,
+        kick2: &[C64],
+        urow: &[C64],
+    ) {
         let n = row.len();
         let kick2 = if KICK { &kick2[..n] } else { &kick2[..0] };
         let urow = if UPOW > 0 { &urow[..n] } else { &urow[..0] };
@@ -1199,7 +1212,15 @@ fn prefetch(v: &[C64]) {
 /// `tmp` into the block `[column][row]` (row stride `nrows`, this batch at
 /// rows `r0…r0+b`) of `send`.
 #[inline]
-fn write_transposed(tmp: &[C64], n: usize, b: usize, blk: &Block, nrows: usize, r0: usize, send: &mut [C64]) {
+fn write_transposed(
+    tmp: &[C64],
+    n: usize,
+    b: usize,
+    blk: &Block,
+    nrows: usize,
+    r0: usize,
+    send: &mut [C64],
+) {
     if blk.col_count == 0 {
         return;
     }

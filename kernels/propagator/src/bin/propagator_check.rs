@@ -18,7 +18,10 @@ use std::time::Instant;
 /// CPU time of the calling thread in seconds (robust against other processes
 /// sharing the cores; wall time is reported as well).
 fn thread_cpu_time() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: clock_gettime writes one timespec.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
@@ -136,7 +139,11 @@ fn run(world: &mpi::topology::SimpleCommunicator, args: &[String]) -> i32 {
                 prop.period();
                 let local = [t0.elapsed().as_secs_f64(), thread_cpu_time() - c0];
                 let mut t = [0.0; 2];
-                world.all_reduce_into(&local[..], &mut t[..], mpi::collective::SystemOperation::max());
+                world.all_reduce_into(
+                    &local[..],
+                    &mut t[..],
+                    mpi::collective::SystemOperation::max(),
+                );
                 times.push(t[0]);
                 cpu.push(t[1]);
             }

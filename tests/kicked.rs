@@ -1,0 +1,194 @@
+//! End-to-end tests of `qk kicked`: HDF5 layout, results independent of the
+//! number of ranks per task, bad input → exit 2, and the plotting script.
+
+mod common;
+use common::*;
+
+const ARGS: &[&str] = &[
+    "kicked",
+    "--hbar",
+    "0.1,0.3",
+    "--mass",
+    "0.05",
+    "--eps",
+    "0,2",
+    "--n1",
+    "21",
+    "--n2",
+    "19",
+    "--kicks",
+    "6",
+    "--substeps",
+    "4",
+    "--observe-every",
+    "2",
+    "--momentum-at",
+    "3,6",
+    "-q",
+];
+
+fn with_output<'a>(args: &[&'a str], out: &'a str) -> Vec<&'a str> {
+    let mut v = args.to_vec();
+    v.extend(["-o", out]);
+    v
+}
+
+#[test]
+fn kicked_layout_and_physics_sanity() {
+    let dir = scratch("kicked-layout");
+    let o = dir.join("k.h5");
+    run_ok(qk_cmd(&with_output(ARGS, o.to_str().unwrap())));
+    // axes hbar, mass, eps, k1, k2, lambda, n1, n2; time axis of 3 records (kicks 2, 4, 6)
+    assert_eq!(shape(&o, "results/p1_sq"), vec![2, 1, 2, 1, 1, 1, 1, 1, 3]);
+    assert_eq!(
+        shape(&o, "results/momentum_p1"),
+        vec![2, 1, 2, 1, 1, 1, 1, 1, 2, 21]
+    );
+    assert_eq!(read_f64(&o, "grid/kick"), vec![2.0, 4.0, 6.0]);
+    assert_eq!(read_f64(&o, "grid/momentum_kick"), vec![3.0, 6.0]);
+    let norm = read_f64(&o, "results/norm");
+    assert!(norm.iter().all(|n| (n - 1.0).abs() < 1e-10), "{norm:?}");
+    let purity = read_f64(&o, "results/purity");
+    // index [h, 0, e, …, t]: eps = 0 (e = 0) keeps a product state
+    for h in 0..2 {
+        for e in 0..2 {
+            for t in 0..3 {
+                let p = purity[(h * 2 + e) * 3 + t];
+                if e == 0 {
+                    assert!((p - 1.0).abs() < 1e-12, "eps=0 purity {p}");
+                } else {
+                    assert!(p > 0.0 && p < 1.0, "purity {p}");
+                }
+            }
+        }
+    }
+    let mom = read_f64(&o, "results/momentum_p1");
+    for rec in mom.chunks(21) {
+        assert!((rec.iter().sum::<f64>() - 1.0).abs() < 1e-10);
+    }
+}
+
+#[test]
+fn kicked_results_do_not_depend_on_ranks_per_task() {
+    if !have_mpirun() {
+        eprintln!("mpirun not found: skipped");
+        return;
+    }
+    let dir = scratch("kicked-ranks");
+    let one = dir.join("one.h5");
+    run_ok(qk_cmd(&with_output(ARGS, one.to_str().unwrap())));
+    for (ranks, r) in [(4usize, "2"), (3, "3"), (2, "1")] {
+        let o = dir.join(format!("p{ranks}_r{r}.h5"));
+        let mut args = with_output(ARGS, o.to_str().unwrap());
+        args.extend(["--ranks-per-task", r]);
+        run_ok(mpirun_cmd(ranks, &args));
+        for ds in [
+            "results/p1_sq",
+            "results/p2_sq",
+            "results/purity",
+            "results/norm",
+            "results/momentum_p1",
+        ] {
+            let a = read_f64(&one, ds);
+            let b = read_f64(&o, ds);
+            let d = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| (x - y).abs() / (1.0 + x.abs()))
+                .fold(0.0, f64::max);
+            assert!(d < 1e-12, "{ds}: {ranks} ranks, R={r}: differs by {d:e}");
+        }
+    }
+}
+
+use std::process::Command;
+
+fn have_mpirun() -> bool {
+    Command::new("mpirun")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+#[test]
+fn kicked_bad_input_exits_2() {
+    let dir = scratch("kicked-bad");
+    let o = dir.join("x.h5");
+    let os = o.to_str().unwrap();
+    let base = [
+        "kicked", "--hbar", "0.1", "--mass", "0.1", "--eps", "1", "--n1", "5", "--n2", "5",
+        "--kicks", "2",
+    ];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--hbar", "0"], "--hbar"),
+        (vec!["--hbar", "-0.1"], "--hbar"),
+        (vec!["--mass", "0"], "--mass"),
+        (vec!["--n1", "0"], "--n1"),
+        (vec!["--n2", "-3"], "--n2"),
+        (vec!["--n1", "5,7"], "--n1"),
+        (vec!["--kicks", "0"], "--kicks"),
+        (vec!["--substeps", "0"], "--substeps"),
+        (vec!["--interaction", "sometimes"], "--interaction"),
+        (vec!["--momentum-at", "9"], "--momentum-at"),
+        (vec!["--n1", "200000", "--n2", "200000"], "--n1"),
+        (vec!["--ranks-per-task", "0"], "--ranks-per-task"),
+    ];
+    for (extra, flag) in cases {
+        // later flags override the base values
+        let mut args: Vec<&str> = base.to_vec();
+        for pair in extra.chunks(2) {
+            if let Some(i) = args.iter().position(|a| *a == pair[0]) {
+                args[i + 1] = pair[1];
+            } else {
+                args.extend(pair);
+            }
+        }
+        args.extend(["-o", os]);
+        let out = run(qk_cmd(&args));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"));
+        assert!(!o.exists());
+    }
+    if have_mpirun() {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend(["--ranks-per-task", "2", "-o", os]);
+        let out = run(mpirun_cmd(3, &args));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--ranks-per-task"));
+        assert!(!o.exists());
+    }
+}
+
+#[test]
+fn plot_kicked_renders_a_real_file() {
+    let py = workspace_root().join(".venv/bin/python");
+    if !py.exists() {
+        eprintln!("no .venv: skipped");
+        return;
+    }
+    let dir = scratch("kicked-plot");
+    let o = dir.join("k.h5");
+    run_ok(qk_cmd(&with_output(ARGS, o.to_str().unwrap())));
+    let script = workspace_root().join("scripts/plot_kicked.py");
+    let mut c = Command::new(py);
+    c.arg(script).arg(&o).args([
+        "--curves",
+        "hbar",
+        "--purity-curves",
+        "eps",
+        "--select",
+        "eps=1",
+    ]);
+    run_ok(c);
+    for fig in ["fig2a_p1sq", "fig2b_momentum", "fig5_purity"] {
+        assert!(dir.join(format!("k_{fig}.png")).exists(), "{fig} missing");
+    }
+}
