@@ -867,7 +867,7 @@ impl Propagator {
         );
     }
 
-    fn to_sine(&mut self) {
+    fn ensure_sine(&mut self) {
         if self.space != Space::Sine {
             self.apply(
                 Op::K {
@@ -879,7 +879,7 @@ impl Propagator {
         }
     }
 
-    fn to_position(&mut self) {
+    fn ensure_position(&mut self) {
         if self.space != Space::Position {
             self.apply(
                 Op::X {
@@ -898,10 +898,10 @@ impl Propagator {
     /// row passes and all-to-alls. Collective; allocates nothing.
     pub fn dst_roundtrip(&mut self) {
         if self.space != Space::Position {
-            self.to_position();
+            self.ensure_position();
         }
-        self.to_sine();
-        self.to_position();
+        self.ensure_sine();
+        self.ensure_position();
     }
 
     /// Floating-point operations of one period counted with the convention
@@ -923,7 +923,7 @@ impl Propagator {
     /// costs one `n1 × n1 × (n2/ranks)` Hermitian rank-k update (faer) and an
     /// all-reduce of `n1²` complex numbers.
     pub fn observables(&mut self) -> Observables {
-        self.to_sine();
+        self.ensure_sine();
         let n1 = self.params.n1;
         let h2 = self.params.hbar * self.params.hbar;
         let rows = self.s2.count[self.rank];
@@ -1008,7 +1008,7 @@ impl Propagator {
     /// for `k1 = 1…n1` (momentum `p = ħ k1`); the full vector on every rank
     /// (collective).
     pub fn momentum_p1(&mut self) -> Vec<f64> {
-        self.to_sine();
+        self.ensure_sine();
         let n1 = self.params.n1;
         let rows = self.s2.count[self.rank];
         self.mom.iter_mut().for_each(|v| *v = 0.0);
@@ -1030,7 +1030,7 @@ impl Propagator {
     /// This rank's rows of the position-space state, `count × n2` row-major
     /// (transforms to position space first; collective).
     pub fn local_position_state(&mut self) -> &[C64] {
-        self.to_position();
+        self.ensure_position();
         let n = self.s1.count[self.rank] * self.params.n2;
         &self.state[..n]
     }
@@ -1038,7 +1038,7 @@ impl Propagator {
     /// The full position-space state `ψ[i·n2 + j]` gathered on rank 0 of the
     /// communicator (`None` on the other ranks). Collective.
     pub fn gather_position_state(&mut self) -> Option<Vec<C64>> {
-        self.to_position();
+        self.ensure_position();
         let (n1, n2) = (self.params.n1, self.params.n2);
         let mine = self.s1.count[self.rank] * n2;
         let root = self.comm.process_at_rank(0);

@@ -166,9 +166,9 @@ fn unfolded_well_is_the_kicked_rotor_on_odd_states() {
         let state = well.gather_position_state().unwrap();
         let phase = state[0] / (rotor.psi[1] * 2f64.sqrt());
         assert!((phase.norm() - 1.0).abs() < 1e-10);
-        for j in 0..n {
+        for (j, (w, r)) in state.iter().zip(&rotor.psi[1..=n]).enumerate() {
             assert!(
-                (state[j] - phase * rotor.psi[j + 1] * 2f64.sqrt()).norm() < 1e-10,
+                (w - phase * r * 2f64.sqrt()).norm() < 1e-10,
                 "ħ={hbar} j={j}"
             );
         }
