@@ -11,7 +11,7 @@
 //!   transpose as one MPI all-to-all, sine space kept transposed, plans and
 //!   buffers built once, allocation-free periods, observables (⟨p1²⟩, ⟨p2²⟩,
 //!   norm, purity via a faer Gram matrix reduced over ranks).
-//! * [`reference`]: naive serial 2D and 1D propagators used by the tests.
+//! * [`reference`](mod@reference): naive serial 2D and 1D propagators used by the tests.
 //!
 //! ## Example
 //!
