@@ -45,6 +45,7 @@ pub mod dense;
 mod error;
 pub mod liouvillian;
 pub mod lmg;
+mod multifrontal;
 pub mod ordering;
 pub mod steady;
 

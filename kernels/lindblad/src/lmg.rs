@@ -459,10 +459,17 @@ impl LmgSolver {
         drop(parts);
         let ordering = match ordering {
             LmgOrdering::Colamd => ColumnOrdering::Colamd,
-            LmgOrdering::NestedDissection => ColumnOrdering::Custom(match options.arithmetic {
-                Arithmetic::Complex => lmg_nested_dissection(n, union.vec_indices()),
-                Arithmetic::Real => lmg_nested_dissection(n, union.vec_indices()),
-            }),
+            LmgOrdering::NestedDissection => match options.arithmetic {
+                Arithmetic::Complex => {
+                    ColumnOrdering::Custom(lmg_nested_dissection(n, union.vec_indices()))
+                }
+                Arithmetic::Real => {
+                    ColumnOrdering::Geometric(lmg_folded_coords(n, union.vec_indices()))
+                }
+            },
+            LmgOrdering::NdSupernodal => {
+                ColumnOrdering::Custom(lmg_nested_dissection(n, union.vec_indices()))
+            }
         };
         let plan = SteadyStatePlan::with_ordering(&union, options, ordering)?;
         let mut it = comps.into_iter();
@@ -560,9 +567,15 @@ impl LmgSolver {
 /// Fill-reducing ordering of the LMG steady-state system.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LmgOrdering {
-    /// Geometric nested dissection in `((k + l)/2, (k − l)/2)` (default).
+    /// Geometric nested dissection (default): in the real formulation the
+    /// multifrontal LU on the folded lattice `((k + l)/2, |k − l|/2)`
+    /// ([`lmg_folded_coords`]), in the complex one faer's supernodal LU
+    /// with the order of [`lmg_nested_dissection`].
     #[default]
     NestedDissection,
+    /// faer's supernodal LU with the order of [`lmg_nested_dissection`]
+    /// (the column structure of `AᵀA` bounds its fill).
+    NdSupernodal,
     /// faer's COLAMD on the system's pattern.
     Colamd,
 }
@@ -572,29 +585,29 @@ impl std::str::FromStr for LmgOrdering {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "nd" | "nested-dissection" => Ok(Self::NestedDissection),
+            "nd-supernodal" => Ok(Self::NdSupernodal),
             "colamd" => Ok(Self::Colamd),
             _ => Err(LindbladError::InvalidInput(format!(
-                "unknown ordering '{s}' (expected nd or colamd)"
+                "unknown ordering '{s}' (expected nd, nd-supernodal or colamd)"
             ))),
         }
     }
 }
 
-/// Nested-dissection order of the even-block unknowns in the folded
-/// coordinates `((k + l)/2, |k − l|/2)`: `ρ_kl` and `ρ_lk` share a point, as
-/// they share the real unknowns `Re ρ_kl`, `Im ρ_kl` of the real formulation,
-/// whose couplings stay within Chebyshev distance 1 (the fold maps the
-/// `v = −1` neighbours of `v = 0` onto `v = 1`).
-pub fn lmg_nested_dissection_folded(n: usize, vec_indices: &[usize]) -> Vec<usize> {
+/// Folded lattice coordinates `((k + l)/2, |k − l|/2)` of the even-block
+/// unknowns: `ρ_kl` and `ρ_lk` share a point, as they share the real
+/// unknowns `Re ρ_kl`, `Im ρ_kl` of the real formulation, whose couplings
+/// stay within Chebyshev distance 1 (the fold maps the `v = −1` neighbours
+/// of `v = 0` onto `v = 1`).
+pub fn lmg_folded_coords(n: usize, vec_indices: &[usize]) -> Vec<[i64; 2]> {
     let d = n + 1;
-    let coords: Vec<[i64; 2]> = vec_indices
+    vec_indices
         .iter()
         .map(|&v| {
             let (k, l) = ((v % d) as i64, (v / d) as i64);
             [(k + l).div_euclid(2), (k - l).abs() / 2]
         })
-        .collect();
-    nested_dissection(&coords, 2, 32)
+        .collect()
 }
 
 /// Nested-dissection order of the even-block unknowns (vec indices

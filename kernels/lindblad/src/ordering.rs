@@ -65,6 +65,109 @@ fn recurse(
     order.extend_from_slice(sep);
 }
 
+/// A nested-dissection elimination tree: `order[k]` is the point eliminated
+/// `k`-th and node `s` owns the contiguous range `start..end` of `order`.
+/// Nodes are listed children first (postorder); `parent` is `None` at a root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NdTree {
+    /// Elimination order (a permutation of the points).
+    pub order: Vec<usize>,
+    /// `(start, end, parent)` of each node, children before parents.
+    pub nodes: Vec<(usize, usize, Option<usize>)>,
+}
+
+/// As [`nested_dissection`], also returning the elimination tree; the
+/// points with `last[i]` form a root separator eliminated after everything
+/// else (e.g. the unknowns coupled by a dense constraint row).
+pub fn nested_dissection_tree(
+    coords: &[[i64; 2]],
+    last: &[bool],
+    sep_width: i64,
+    leaf_size: usize,
+) -> NdTree {
+    let mut tree = NdTree {
+        order: Vec::with_capacity(coords.len()),
+        nodes: Vec::new(),
+    };
+    let mut idx: Vec<usize> = (0..coords.len()).filter(|&i| !last[i]).collect();
+    let root_children = if idx.is_empty() {
+        Vec::new()
+    } else {
+        vec![tree_recurse(
+            coords,
+            &mut idx,
+            sep_width.max(1),
+            leaf_size.max(1),
+            &mut tree,
+        )]
+    };
+    let top: Vec<usize> = (0..coords.len()).filter(|&i| last[i]).collect();
+    if !top.is_empty() {
+        let start = tree.order.len();
+        tree.order.extend_from_slice(&top);
+        let me = tree.nodes.len();
+        tree.nodes.push((start, tree.order.len(), None));
+        for c in root_children {
+            tree.nodes[c].2 = Some(me);
+        }
+    }
+    tree
+}
+
+/// Orders `idx` into `tree`; returns the node index of its root.
+fn tree_recurse(
+    coords: &[[i64; 2]],
+    idx: &mut [usize],
+    sep_width: i64,
+    leaf_size: usize,
+    tree: &mut NdTree,
+) -> usize {
+    let leaf = |idx: &mut [usize], tree: &mut NdTree| {
+        idx.sort_unstable();
+        let start = tree.order.len();
+        tree.order.extend_from_slice(idx);
+        tree.nodes.push((start, tree.order.len(), None));
+        tree.nodes.len() - 1
+    };
+    if idx.len() <= leaf_size {
+        return leaf(idx, tree);
+    }
+    let mut lo = [i64::MAX; 2];
+    let mut hi = [i64::MIN; 2];
+    for &i in idx.iter() {
+        for a in 0..2 {
+            lo[a] = lo[a].min(coords[i][a]);
+            hi[a] = hi[a].max(coords[i][a]);
+        }
+    }
+    let axis = if hi[0] - lo[0] > hi[1] - lo[1] { 0 } else { 1 };
+    if hi[axis] - lo[axis] < sep_width + 2 {
+        return leaf(idx, tree);
+    }
+    idx.sort_unstable_by_key(|&i| (coords[i][axis], i));
+    let c = coords[idx[idx.len() / 2]][axis];
+    let lower_end = idx.partition_point(|&i| coords[i][axis] < c);
+    let upper_start = idx.partition_point(|&i| coords[i][axis] < c + sep_width);
+    let (lower, rest) = idx.split_at_mut(lower_end);
+    let (sep, upper) = rest.split_at_mut(upper_start - lower_end);
+    let mut kids = Vec::with_capacity(2);
+    if !lower.is_empty() {
+        kids.push(tree_recurse(coords, lower, sep_width, leaf_size, tree));
+    }
+    if !upper.is_empty() {
+        kids.push(tree_recurse(coords, upper, sep_width, leaf_size, tree));
+    }
+    sep.sort_unstable();
+    let start = tree.order.len();
+    tree.order.extend_from_slice(sep);
+    tree.nodes.push((start, tree.order.len(), None));
+    let me = tree.nodes.len() - 1;
+    for k in kids {
+        tree.nodes[k].2 = Some(me);
+    }
+    me
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,6 +58,7 @@
 //! component) are errors, never numbers.
 
 use crate::liouvillian::{BlockLiouvillian, NONE};
+use crate::multifrontal::Multifrontal;
 use crate::LindbladError;
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::perm::PermRef;
@@ -148,6 +149,14 @@ pub enum ColumnOrdering {
     /// In the real formulation the real unknowns of `ρ_ij` (`i ≥ j`) are
     /// eliminated where the first of `ρ_ij`, `ρ_ji` appears in `order`.
     Custom(Vec<usize>),
+    /// Geometric nested dissection from lattice coordinates of the block
+    /// unknowns (one point per unknown; coupled unknowns at Chebyshev
+    /// distance ≤ 1). The real formulation factorizes with the multifrontal
+    /// LU of [`crate::multifrontal`] on the tree, with separators one line
+    /// wide and the trace-row unknowns as the root separator; the complex
+    /// formulation uses the supernodal LU with the order of
+    /// [`crate::ordering::nested_dissection`] (separators two lines wide).
+    Geometric(Vec<[i64; 2]>),
 }
 
 /// Size of the LU factors and of the work, from the symbolic analysis.
@@ -229,10 +238,48 @@ struct RealSystem {
     blk_re: Vec<usize>,
     blk_im: Vec<usize>,
     blk_sign: Vec<f64>,
-    factor: Factor<f64>,
+    factor: RealFactor,
     x: Vec<f64>,
     dx: Vec<f64>,
     rowsum: Vec<f64>,
+}
+
+enum RealFactor {
+    Supernodal(Box<Factor<f64>>),
+    Multifrontal(Box<Multifrontal>),
+}
+
+/// A numeric factorization that can be refreshed and applied.
+trait LuEngine<T> {
+    fn factorize_values(&mut self, a: SparseColMatRef<'_, usize, T>) -> Result<(), LindbladError>;
+    fn solve(&mut self, rhs: &mut [T]);
+}
+
+impl<T: Scalar> LuEngine<T> for Factor<T> {
+    fn factorize_values(&mut self, a: SparseColMatRef<'_, usize, T>) -> Result<(), LindbladError> {
+        self.factorize(a)
+    }
+    fn solve(&mut self, rhs: &mut [T]) {
+        self.solve_in_place(rhs)
+    }
+}
+
+impl LuEngine<f64> for RealFactor {
+    fn factorize_values(
+        &mut self,
+        a: SparseColMatRef<'_, usize, f64>,
+    ) -> Result<(), LindbladError> {
+        match self {
+            RealFactor::Supernodal(f) => f.factorize(a),
+            RealFactor::Multifrontal(m) => m.factorize(a.val()),
+        }
+    }
+    fn solve(&mut self, rhs: &mut [f64]) {
+        match self {
+            RealFactor::Supernodal(f) => f.solve_in_place(rhs),
+            RealFactor::Multifrontal(m) => m.solve_in_place(rhs),
+        }
+    }
 }
 
 enum System {
@@ -331,7 +378,7 @@ fn system_order(
 ) -> Result<Vec<usize>, LindbladError> {
     let n = sym.ncols();
     match ordering {
-        ColumnOrdering::Colamd => {
+        ColumnOrdering::Colamd | ColumnOrdering::Geometric(_) => {
             let mut fwd = vec![0usize; n];
             let mut inv = vec![0usize; n];
             let req = colamd::order_scratch::<usize>(n, n, sym.compute_nnz());
@@ -479,14 +526,20 @@ impl SteadyStatePlan {
                 16,
                 4.0,
             ),
-            System::Real(s) => (
-                s.x.len(),
-                s.values.len(),
-                s.factor.count_sum,
-                s.factor.flop_sum,
-                8,
-                1.0,
-            ),
+            System::Real(s) => match &s.factor {
+                RealFactor::Supernodal(f) => {
+                    (s.x.len(), s.values.len(), f.count_sum, f.flop_sum, 8, 1.0)
+                }
+                RealFactor::Multifrontal(m) => {
+                    return FactorStats {
+                        n: m.n(),
+                        nnz_a: s.values.len(),
+                        nnz_lu: m.nnz_lu,
+                        flops: m.flops,
+                        bytes_per_entry: 8,
+                    }
+                }
+            },
         };
         FactorStats {
             n,
@@ -692,7 +745,13 @@ fn complex_system(
         col_ptr[c + 1] = row_idx.len();
     }
     let sym = SymbolicSparseColMatRef::new_checked(n, n, &col_ptr, None, &row_idx);
-    let order = system_order(sym, ordering, n, |k| [k, NONE])?;
+    let order = match ordering {
+        ColumnOrdering::Geometric(coords) => {
+            check_coords(coords, n)?;
+            crate::ordering::nested_dissection(coords, 2, 32)
+        }
+        _ => system_order(sym, ordering, n, |k| [k, NONE])?,
+    };
     let factor = Factor::<Complex64>::new(sym, order)?;
     let zero = Complex64::new(0.0, 0.0);
     Ok(ComplexSystem {
@@ -850,8 +909,28 @@ fn real_system(
         col_ptr[c + 1] = col_ptr[c + 1].max(col_ptr[c]);
     }
     let sym = SymbolicSparseColMatRef::new_checked(n, n, &col_ptr, None, &row_idx);
-    let order = system_order(sym, ordering, n, |k| [blk_re[k], blk_im[k]])?;
-    let factor = Factor::<f64>::new(sym, order)?;
+    let factor = match ordering {
+        ColumnOrdering::Geometric(coords) => {
+            check_coords(coords, n)?;
+            let mut rc = vec![[0i64; 2]; n];
+            for k in 0..n {
+                rc[blk_re[k]] = coords[k];
+                if blk_im[k] != NONE {
+                    rc[blk_im[k]] = coords[k];
+                }
+            }
+            let mut last = vec![false; n];
+            for &k in diag_block {
+                last[blk_re[k]] = true;
+            }
+            let tree = crate::ordering::nested_dissection_tree(&rc, &last, 1, 64);
+            RealFactor::Multifrontal(Box::new(Multifrontal::new(n, &col_ptr, &row_idx, tree)?))
+        }
+        _ => {
+            let order = system_order(sym, ordering, n, |k| [blk_re[k], blk_im[k]])?;
+            RealFactor::Supernodal(Box::new(Factor::<f64>::new(sym, order)?))
+        }
+    };
     Ok(RealSystem {
         values: vec![0.0; row_idx.len()],
         col_ptr,
@@ -915,6 +994,16 @@ impl RealSystem {
     }
 }
 
+fn check_coords(coords: &[[i64; 2]], n: usize) -> Result<(), LindbladError> {
+    if coords.len() != n {
+        return Err(LindbladError::InvalidInput(format!(
+            "{} coordinates given for {n} unknowns",
+            coords.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Scalars of the factorized systems.
 trait Scalar:
     ComplexField + Copy + std::ops::Mul<Output = Self> + std::ops::SubAssign + std::ops::AddAssign
@@ -954,7 +1043,7 @@ impl Scalar for Complex64 {
 /// (at most `max_steps` steps). Returns the steps taken.
 #[allow(clippy::too_many_arguments)]
 fn refine_solve<T: Scalar>(
-    factor: &mut Factor<T>,
+    factor: &mut impl LuEngine<T>,
     col_ptr: &[usize],
     row_idx: &[usize],
     values: &[T],
@@ -968,7 +1057,7 @@ fn refine_solve<T: Scalar>(
     let n = x.len();
     let sym = SymbolicSparseColMatRef::new_checked(n, n, col_ptr, None, row_idx);
     let a = SparseColMatRef::new(sym, values);
-    factor.factorize(a)?;
+    factor.factorize_values(a)?;
     rowsum.fill(0.0);
     for c in 0..n {
         for idx in col_ptr[c]..col_ptr[c + 1] {
@@ -979,7 +1068,7 @@ fn refine_solve<T: Scalar>(
     let zero = T::from_re(0.0);
     x.fill(zero);
     x[trace_row] = T::from_re(w);
-    factor.solve_in_place(x);
+    factor.solve(x);
     if !x.iter().all(|&z| z.finite()) {
         return Err(LindbladError::Singular(
             "factorization produced a non-finite solution (singular system)".into(),
@@ -1003,7 +1092,7 @@ fn refine_solve<T: Scalar>(
             break;
         }
         prev_be = be;
-        factor.solve_in_place(dx);
+        factor.solve(dx);
         for (xi, di) in x.iter_mut().zip(dx.iter()) {
             *xi += *di;
         }

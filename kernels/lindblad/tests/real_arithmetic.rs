@@ -92,7 +92,11 @@ fn lmg_orderings_and_arithmetics_agree() {
     for n in [10usize, 41, 80] {
         let mut reference: Option<qk_lindblad::LmgObservables> = None;
         for ar in [Arithmetic::Complex, Arithmetic::Real] {
-            for ord in [LmgOrdering::NestedDissection, LmgOrdering::Colamd] {
+            for ord in [
+                LmgOrdering::NestedDissection,
+                LmgOrdering::NdSupernodal,
+                LmgOrdering::Colamd,
+            ] {
                 let mut s = LmgSolver::with_ordering(n, opts(ar), ord).unwrap();
                 for h in [0.3, 0.98] {
                     let p = LmgParams {
@@ -123,4 +127,41 @@ fn lmg_orderings_and_arithmetics_agree() {
         "colamd".parse::<LmgOrdering>().unwrap(),
         LmgOrdering::Colamd
     );
+}
+
+/// Near the critical fields the gap closes; the solve must still reach the
+/// default residual tolerance (1e-12) or fail with an error.
+#[test]
+fn refinement_near_criticality() {
+    let (hm, hp) = qk_lindblad::critical_fields(1.0, 0.2).unwrap();
+    for n in [60usize, 150] {
+        let mut s = LmgSolver::new(n).unwrap();
+        for h in [hm, hp, 0.989898, hp + 1e-9] {
+            let p = LmgParams {
+                n,
+                h,
+                lambda: 1.0,
+                gamma_a: 0.01,
+                gamma_b: 0.2,
+            };
+            let o = s.solve(&p).unwrap();
+            assert!(o.residual < 1e-12, "N={n} h={h}: {:e}", o.residual);
+            assert!((o.trace - 1.0).abs() < 1e-10);
+        }
+    }
+    // an impossible tolerance is an error naming the residual, not a number
+    let strict = SteadyStateOptions {
+        residual_tol: 1e-30,
+        ..Default::default()
+    };
+    let mut s = LmgSolver::with_options(40, strict).unwrap();
+    let p = LmgParams {
+        n: 40,
+        h: hp,
+        lambda: 1.0,
+        gamma_a: 0.01,
+        gamma_b: 0.2,
+    };
+    let e = s.solve(&p).unwrap_err();
+    assert!(e.to_string().contains("relative residual"), "{e}");
 }
