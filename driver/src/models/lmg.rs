@@ -10,7 +10,7 @@ use crate::grid::{self, Axis, AxisValues, Grid};
 use crate::model::{Model, ObservableSpec, Worker};
 use clap::Args;
 use mpi::topology::SimpleCommunicator;
-use qk_lindblad::{LmgParams, LmgSolver};
+use qk_lindblad::{Arithmetic, LmgOrdering, LmgParams, LmgSolver, SteadyStateOptions};
 
 #[derive(Args, Debug)]
 pub struct LmgArgs {
@@ -44,12 +44,23 @@ pub struct LmgArgs {
         allow_hyphen_values = true
     )]
     pub gamma_b: String,
+    /// Fill-reducing ordering / factorization: nd (geometric nested
+    /// dissection, multifrontal LU; fastest), nd-supernodal (the same order in
+    /// faer's supernodal LU) or colamd (faer's COLAMD + supernodal LU).
+    #[arg(long = "ordering", value_name = "ORDERING", default_value = "nd")]
+    pub ordering: String,
+    /// Arithmetic of the linear system: real (the Hermitian half of ρ; fast)
+    /// or complex (the generic reference).
+    #[arg(long = "arithmetic", value_name = "KIND", default_value = "real")]
+    pub arithmetic: String,
     #[command(flatten)]
     pub output: crate::cli::OutputArgs,
 }
 
 pub struct LmgModel {
     grid: Grid,
+    ordering: LmgOrdering,
+    options: SteadyStateOptions,
 }
 
 fn real_axis(
@@ -141,14 +152,42 @@ impl LmgModel {
             |x| x >= 0.0,
             "rates must be non-negative",
         )?;
+        let ordering: LmgOrdering = a.ordering.parse().map_err(|_| {
+            InputError::new(
+                "--ordering",
+                format!(
+                    "'{}' is not an ordering: use nd, nd-supernodal or colamd",
+                    a.ordering
+                ),
+            )
+        })?;
+        let arithmetic = match a.arithmetic.as_str() {
+            "real" => Arithmetic::Real,
+            "complex" => Arithmetic::Complex,
+            other => {
+                return Err(InputError::new(
+                    "--arithmetic",
+                    format!("'{other}' is not an arithmetic: use real or complex"),
+                )
+                .into())
+            }
+        };
         let n_max = *n.iter().max().expect("grid is not empty") as usize;
         crate::check_memory(
             "--n",
-            &format!("N = {n_max}"),
-            qk_lindblad::estimate_memory_bytes(n_max),
+            &format!(
+                "N = {n_max} with --ordering {} --arithmetic {}",
+                a.ordering, a.arithmetic
+            ),
+            qk_lindblad::lmg::estimate_memory_bytes_for(n_max, ordering, arithmetic),
         )?;
         Ok(LmgModel {
             grid: Grid::new(vec![n_axis, h, lambda, gamma_a, gamma_b]),
+            ordering,
+            options: SteadyStateOptions {
+                arithmetic,
+                ..Default::default()
+            },
         })
     }
 }
@@ -194,13 +233,19 @@ impl Model for LmgModel {
     }
 
     fn worker(&self) -> Box<dyn Worker + '_> {
-        Box::new(LmgWorker { plan: None })
+        Box::new(LmgWorker {
+            plan: None,
+            ordering: self.ordering,
+            options: self.options,
+        })
     }
 }
 
 struct LmgWorker {
     /// The plan and the N it was built for.
     plan: Option<(usize, LmgSolver)>,
+    ordering: LmgOrdering,
+    options: SteadyStateOptions,
 }
 
 impl Worker for LmgWorker {
@@ -220,7 +265,8 @@ impl Worker for LmgWorker {
             self.plan = None; // release the old plan before building the new one
             self.plan = Some((
                 p.n,
-                LmgSolver::new(p.n).map_err(|e| PointError::from_error(&e))?,
+                LmgSolver::with_ordering(p.n, self.options, self.ordering)
+                    .map_err(|e| PointError::from_error(&e))?,
             ));
         }
         let (_, solver) = self.plan.as_mut().expect("plan was just built");

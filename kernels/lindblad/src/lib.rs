@@ -54,8 +54,9 @@ pub use error::LindbladError;
 pub use liouvillian::{liouvillian, BlockLiouvillian};
 pub use lmg::{
     concurrence_from_moments, concurrence_phi, critical_fields, estimate_memory_bytes,
-    lmg_collapse_ops, lmg_hamiltonian, lmg_parity, semiclassical_fixed_point, spin_moments,
-    spin_operators, LmgObservables, LmgOrdering, LmgParams, LmgSolver, SpinMoments, SpinOperators,
+    estimate_memory_bytes_for, lmg_collapse_ops, lmg_hamiltonian, lmg_parity,
+    semiclassical_fixed_point, spin_moments, spin_operators, LmgObservables, LmgOrdering,
+    LmgParams, LmgSolver, SpinMoments, SpinOperators,
 };
 pub use steady::{
     steady_state, Arithmetic, ColumnOrdering, FactorStats, Quality, SteadyState,

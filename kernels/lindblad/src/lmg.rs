@@ -625,33 +625,38 @@ pub fn lmg_nested_dissection(n: usize, vec_indices: &[usize]) -> Vec<usize> {
 }
 
 /// Estimated peak memory (bytes) of [`LmgSolver::new`] followed by
-/// [`LmgSolver::solve`] at `N` spins, for the kernel alone (add the caller's
-/// own baseline).
-///
-/// Model: with `u = ⌈(N+1)²/2⌉` even-block unknowns, the nested-dissection
-/// LU factors of the 2D-stencil system hold `O(u log u)` entries, so
-///
-/// ```text
-/// bytes = 16 MiB + 1.25 · u · (1000 + 400 · log2 u).
-/// ```
-///
-/// Calibration (release build, peak RSS `VmHWM` of one process running `new`
-/// + one `solve`, h = 0.5 and −0.3, λ = 1, Γa = 0.01, Γb = 0.2):
-///
-/// | N   | u       | measured | bytes/u | model   |
-/// |-----|---------|----------|---------|---------|
-/// | 100 | 5 101   | 29 MB    | 5 730   | 55 MB   |
-/// | 200 | 20 201  | 126 MB   | 6 230   | 186 MB  |
-/// | 300 | 45 301  | 307 MB   | 6 770   | 424 MB  |
-/// | 400 | 80 401  | 580 MB   | 7 210   | 772 MB  |
-/// | 500 | 125 501 | 943 MB   | 7 510   | 1.24 GB |
-///
-/// The fit `bytes/u ≈ 990 + 385 log2 u` reproduces the measurements to 3%;
-/// the model adds 25% and a fixed 16 MiB. Saturates at `u64::MAX`.
+/// [`LmgSolver::solve`] at `N` spins with the default ordering and
+/// arithmetic (nested dissection, real, multifrontal), for the kernel alone
+/// (add the caller's own baseline). See [`estimate_memory_bytes_for`].
 pub fn estimate_memory_bytes(n: usize) -> u64 {
+    estimate_memory_bytes_for(n, LmgOrdering::NestedDissection, Arithmetic::Real)
+}
+
+/// Estimated peak memory (bytes) of [`LmgSolver::with_ordering`] followed by
+/// [`LmgSolver::solve`] at `N` spins.
+///
+/// With `u = ⌈(N+1)²/2⌉` even-block unknowns:
+///
+/// - nested dissection, real (multifrontal LU):
+///   `16 MiB + 1.25 · u · (3000 + 80 · log2 u)`. Calibration (release, peak
+///   RSS `VmHWM` of `examples/lmg_probe`, one process per N): bytes/u =
+///   4 330 (N = 100), 3 980 (300), 4 130 (400), 4 010 (500), 4 150 (800),
+///   4 090 (1000): the peak is dominated by the assembly of the component
+///   Liouvillians and the factors (`nnz(L+U)` ≈ 250 u at N = 1000);
+/// - every other combination (faer's supernodal LU, whose fill is bounded by
+///   the Cholesky factor of `AᵀA`): `16 MiB + 1.25 · u · (1000 + 400 ·
+///   log2 u)`, calibrated on the complex nested-dissection path (bytes/u =
+///   5 730 at N = 100 to 7 510 at N = 500).
+///
+/// Saturates at `u64::MAX`.
+pub fn estimate_memory_bytes_for(n: usize, ordering: LmgOrdering, arithmetic: Arithmetic) -> u64 {
     let d = n as f64 + 1.0;
     let u = ((d * d) / 2.0).ceil().max(1.0);
-    let per_unknown = 1000.0 + 400.0 * u.log2().max(0.0);
+    let l = u.log2().max(0.0);
+    let per_unknown = match (ordering, arithmetic) {
+        (LmgOrdering::NestedDissection, Arithmetic::Real) => 3000.0 + 80.0 * l,
+        _ => 1000.0 + 400.0 * l,
+    };
     let bytes = 16.0 * 1024.0 * 1024.0 + 1.25 * u * per_unknown;
     if bytes >= u64::MAX as f64 {
         u64::MAX
