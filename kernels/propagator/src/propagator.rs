@@ -243,9 +243,9 @@ struct Exchange {
     pack: Vec<Block>,
     /// Received blocks, per source: where they go in the receiver's rows.
     unpack: Vec<Block>,
-    /// Rows and row length of the receiver's layout.
-    recv_rows: usize,
-    recv_row_len: usize,
+    /// This rank's own block, read from the previous send buffer: columns
+    /// as `unpack[rank]`, offset as `pack[rank]`.
+    own: Block,
 }
 
 /// Row-pass work space (one batch of rows).
@@ -293,12 +293,16 @@ pub struct Propagator {
     tables: Tables,
     state: Vec<C64>,
     send: Vec<C64>,
+    /// Several ranks: the send buffer of the last exchange (own block).
+    send_prev: Vec<C64>,
     recv: Vec<C64>,
     work: Work,
     gram: Vec<C64>,
     gram_sum: Vec<C64>,
     mom: Vec<f64>,
     space: Space,
+    /// The state's rows wait in `recv` (block layout of the last exchange).
+    pending: bool,
     /// stored state = gain × true state (unnormalised transforms).
     gain: f64,
     g1: f64,
@@ -318,7 +322,7 @@ impl std::fmt::Debug for Propagator {
 }
 
 /// Estimated peak memory of one rank in bytes for an `n1 × n2` grid over
-/// `ranks` ranks: three slab buffers (state, send, receive) and the
+/// `ranks` ranks: four slab buffers (state, two send buffers, receive) and the
 /// interaction table (16 bytes per complex entry each; the table is only a
 /// vector for square grids, the estimate does not count on that), the `n1 × n1` Gram
 /// matrix and its reduction buffer (purity), and O(n) tables and FFT work.
@@ -330,7 +334,7 @@ pub fn estimate_memory_bytes_per_rank(n1: usize, n2: usize, ranks: usize) -> u64
     let c2 = n2.div_ceil(p);
     let slab = (c1 * n2).max(c2 * n1).max(1);
     let cplx = 16u128;
-    let slabs = 3 * slab * cplx + c1 * n2 * cplx;
+    let slabs = 4 * slab * cplx + c1 * n2 * cplx;
     let gram = 2 * n1 * n1 * cplx;
     let small = 64 * (n1 + n2 + 2) * cplx + (1 << 20);
     u64::try_from(slabs + gram + small).unwrap_or(u64::MAX)
@@ -417,7 +421,12 @@ impl Propagator {
                     col_count: s2.count[q],
                     displ: so,
                 });
-                sc.push(to_count(scount, "n2")?);
+                // the block to itself never goes through MPI (see `exchange`)
+                sc.push(if q == rank {
+                    0
+                } else {
+                    to_count(scount, "n2")?
+                });
                 sd.push(to_count(so, "n2")?);
                 so += scount;
                 let rcount = s1.count[q] * c2;
@@ -426,7 +435,11 @@ impl Propagator {
                     col_count: s1.count[q],
                     displ: ro,
                 });
-                rc.push(to_count(rcount, "n1")?);
+                rc.push(if q == rank {
+                    0
+                } else {
+                    to_count(rcount, "n1")?
+                });
                 rd.push(to_count(ro, "n1")?);
                 ro += rcount;
             }
@@ -435,10 +448,13 @@ impl Propagator {
                 send_displs: sd,
                 recv_counts: rc,
                 recv_displs: rd,
+                own: Block {
+                    col_start: unpack[rank].col_start,
+                    col_count: unpack[rank].col_count,
+                    displ: pack[rank].displ,
+                },
                 pack,
                 unpack,
-                recv_rows: c2,
-                recv_row_len: n1,
             }
         };
         // K → X: the k1-row pass packs, per destination r, [x1 ∈ slab r][k2 local].
@@ -454,7 +470,12 @@ impl Propagator {
                     col_count: s1.count[q],
                     displ: so,
                 });
-                sc.push(to_count(scount, "n1")?);
+                // the block to itself never goes through MPI (see `exchange`)
+                sc.push(if q == rank {
+                    0
+                } else {
+                    to_count(scount, "n1")?
+                });
                 sd.push(to_count(so, "n1")?);
                 so += scount;
                 let rcount = s2.count[q] * c1;
@@ -463,7 +484,11 @@ impl Propagator {
                     col_count: s2.count[q],
                     displ: ro,
                 });
-                rc.push(to_count(rcount, "n2")?);
+                rc.push(if q == rank {
+                    0
+                } else {
+                    to_count(rcount, "n2")?
+                });
                 rd.push(to_count(ro, "n2")?);
                 ro += rcount;
             }
@@ -472,10 +497,13 @@ impl Propagator {
                 send_displs: sd,
                 recv_counts: rc,
                 recv_displs: rd,
+                own: Block {
+                    col_start: unpack[rank].col_start,
+                    col_count: unpack[rank].col_count,
+                    displ: pack[rank].displ,
+                },
                 pack,
                 unpack,
-                recv_rows: c1,
-                recv_row_len: n2,
             }
         };
 
@@ -559,12 +587,14 @@ impl Propagator {
             tables,
             state: big_buffer(slab),
             send: big_buffer(slab),
+            send_prev: big_buffer(if size > 1 { slab } else { 0 }),
             recv: big_buffer(if size > 1 { slab } else { 0 }),
             work,
             gram: vec![C64::default(); n1 * n1],
             gram_sum: vec![C64::default(); if size > 1 { n1 * n1 } else { 0 }],
             mom: vec![0.0; n1],
             space: Space::Position,
+            pending: false,
             gain: 1.0,
             g1: ((n1 + 1) as f64 / 2.0).sqrt(),
             g2: ((n2 + 1) as f64 / 2.0).sqrt(),
@@ -600,6 +630,7 @@ impl Propagator {
             }
         }
         self.space = Space::Position;
+        self.pending = false;
         self.gain = 1.0;
         self.kicks = 0;
     }
@@ -793,6 +824,13 @@ impl Propagator {
         } else {
             None
         };
+        let blocks_in = self.pending.then(|| BlocksIn {
+            recv: &self.recv,
+            unpack: &self.kx.unpack,
+            own_buf: &self.send_prev,
+            own: &self.kx.own,
+            me: self.rank,
+        });
         row_pass(
             &self.dst2,
             &mut self.state,
@@ -800,9 +838,11 @@ impl Propagator {
             first,
             second,
             &mut ph,
+            blocks_in,
             out,
             &mut self.work,
         );
+        self.pending = false;
     }
 
     fn k_pass(&mut self, first: bool, phase: Option<(Op, f64)>, second: bool, packed: bool) {
@@ -833,6 +873,13 @@ impl Propagator {
         } else {
             None
         };
+        let blocks_in = self.pending.then(|| BlocksIn {
+            recv: &self.recv,
+            unpack: &self.xk.unpack,
+            own_buf: &self.send_prev,
+            own: &self.xk.own,
+            me: self.rank,
+        });
         row_pass(
             &self.dst1,
             &mut self.state,
@@ -840,29 +887,33 @@ impl Propagator {
             first,
             second,
             &mut ph,
+            blocks_in,
             out,
             &mut self.work,
         );
+        self.pending = false;
     }
 
     fn exchange_xk(&mut self) {
-        exchange(
+        self.pending = exchange(
             &self.comm,
             self.size,
             &self.xk,
             &mut self.state,
             &mut self.send,
+            &mut self.send_prev,
             &mut self.recv,
         );
     }
 
     fn exchange_kx(&mut self) {
-        exchange(
+        self.pending = exchange(
             &self.comm,
             self.size,
             &self.kx,
             &mut self.state,
             &mut self.send,
+            &mut self.send_prev,
             &mut self.recv,
         );
     }
@@ -1116,6 +1167,17 @@ fn x_phase_row(
     }
 }
 
+/// Where the rows of a pass wait after an exchange on several ranks.
+#[derive(Clone, Copy)]
+struct BlocksIn<'a> {
+    recv: &'a [C64],
+    unpack: &'a [Block],
+    /// The previous send buffer, holding this rank's own block.
+    own_buf: &'a [C64],
+    own: &'a Block,
+    me: usize,
+}
+
 /// One pass over the local rows of `data` (`nrows` rows of length `dst.len()`):
 /// optional DST, a per-row phase, optional DST; the result goes back in place
 /// or, with `packed`, transposed into the per-destination blocks of the send
@@ -1128,6 +1190,7 @@ fn row_pass(
     first: bool,
     second: bool,
     phase: &mut dyn FnMut(usize, &mut [C64]),
+    blocks_in: Option<BlocksIn<'_>>,
     packed: Option<(&mut [C64], &[Block])>,
     work: &mut Work,
 ) {
@@ -1147,23 +1210,53 @@ fn row_pass(
             let b = work.batch.min(tb - r0);
             let fftb = &mut work.fft[..b * nn];
             let rows = &mut tmp[r0 * n..(r0 + b) * n];
-            let src = &data[(t0 + r0) * n..(t0 + r0 + b) * n];
-            if first {
-                for (x, y) in src.chunks_exact(n).zip(fftb.chunks_exact_mut(nn)) {
-                    dst.pre(x, y);
+            match blocks_in {
+                None => {
+                    let src = &data[(t0 + r0) * n..(t0 + r0 + b) * n];
+                    if first {
+                        for (x, y) in src.chunks_exact(n).zip(fftb.chunks_exact_mut(nn)) {
+                            dst.pre(x, y);
+                        }
+                        // While this batch is transformed, pull the next batch's rows in.
+                        let next = (t0 + r0 + b) * n;
+                        let next_end = ((t0 + r0 + 2 * b).min(nrows)) * n;
+                        if next < next_end {
+                            prefetch(&data[next..next_end]);
+                        }
+                        dst.fft_batch(fftb, scratch);
+                        for (y, out) in fftb.chunks_exact(nn).zip(rows.chunks_exact_mut(n)) {
+                            dst.post(y, out);
+                        }
+                    } else {
+                        rows.copy_from_slice(src);
+                    }
                 }
-                // While this batch is transformed, pull the next batch's rows in.
-                let next = (t0 + r0 + b) * n;
-                let next_end = ((t0 + r0 + 2 * b).min(nrows)) * n;
-                if next < next_end {
-                    prefetch(&data[next..next_end]);
+                Some(bi) => {
+                    // The rows still lie in the receive buffer of the last
+                    // exchange, one contiguous segment per source rank:
+                    // assemble them here, in cache (no separate unpack pass).
+                    for (q, row) in rows.chunks_exact_mut(n).enumerate() {
+                        let r = t0 + r0 + q;
+                        for (q, blk) in bi.unpack.iter().enumerate() {
+                            let (buf, blk) = if q == bi.me {
+                                (bi.own_buf, bi.own)
+                            } else {
+                                (bi.recv, blk)
+                            };
+                            let seg = &buf[blk.displ + r * blk.col_count..][..blk.col_count];
+                            row[blk.col_start..blk.col_start + blk.col_count].copy_from_slice(seg);
+                        }
+                    }
+                    if first {
+                        for (x, y) in rows.chunks_exact(n).zip(fftb.chunks_exact_mut(nn)) {
+                            dst.pre(x, y);
+                        }
+                        dst.fft_batch(fftb, scratch);
+                        for (y, out) in fftb.chunks_exact(nn).zip(rows.chunks_exact_mut(n)) {
+                            dst.post(y, out);
+                        }
+                    }
                 }
-                dst.fft_batch(fftb, scratch);
-                for (y, out) in fftb.chunks_exact(nn).zip(rows.chunks_exact_mut(n)) {
-                    dst.post(y, out);
-                }
-            } else {
-                rows.copy_from_slice(src);
             }
             for (q, row) in rows.chunks_exact_mut(n).enumerate() {
                 phase(t0 + r0 + q, row);
@@ -1263,32 +1356,32 @@ fn write_transposed(
     }
 }
 
-/// The transpose: all-to-all of the packed send buffer, then each received
-/// block copied (contiguous segments) into the receiver's rows. With one rank
-/// the packed buffer already is the transposed layout: swap.
+/// The transpose: all-to-all of the packed send buffer. Returns whether the
+/// data now waits in the receive buffer (several ranks; the next row pass
+/// assembles its rows from the received blocks) rather than in `state` (one
+/// rank: the packed buffer already is the transposed layout, swapped in).
 fn exchange(
     comm: &SimpleCommunicator,
     size: usize,
     ex: &Exchange,
     state: &mut Vec<C64>,
     send: &mut Vec<C64>,
+    send_prev: &mut Vec<C64>,
     recv: &mut [C64],
-) {
+) -> bool {
     if size == 1 {
         std::mem::swap(state, send);
-        return;
+        return false;
     }
     {
         let sp = Partition::new(&send[..], &ex.send_counts[..], &ex.send_displs[..]);
         let mut rp = PartitionMut::new(recv, &ex.recv_counts[..], &ex.recv_displs[..]);
         comm.all_to_all_varcount_into(&sp, &mut rp);
     }
-    let len = ex.recv_row_len;
-    for row in 0..ex.recv_rows {
-        let dst_row = &mut state[row * len..(row + 1) * len];
-        for blk in &ex.unpack {
-            let src = &recv[blk.displ + row * blk.col_count..][..blk.col_count];
-            dst_row[blk.col_start..blk.col_start + blk.col_count].copy_from_slice(src);
-        }
-    }
+    // The own block stays where the row pass packed it; the next pass packs
+    // into the other send buffer.
+    std::mem::swap(send, send_prev);
+    // The received blocks are not unpacked here: the next row pass reads its
+    // rows from them directly (see `row_pass`), saving a pass over the slab.
+    true
 }
