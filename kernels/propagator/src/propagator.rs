@@ -43,7 +43,17 @@
 //! all-to-alls, and the work between them is row-local: in sine space one pass
 //! per row does DST along k1, the free phase, and the inverse DST; in position
 //! space one pass does the inverse DST along x2, the interaction phase, and the
-//! next forward DST. With one rank the all-to-all is a buffer swap.
+//! next forward DST. With one rank the all-to-all is a buffer swap. With
+//! several, nothing is unpacked after the all-to-all: the next row pass
+//! assembles each row in cache from the received blocks, and a rank's own
+//! block is read from where it was packed (two send buffers alternate), so it
+//! never goes through MPI. The packed, transposed writes use non-temporal
+//! stores, and the slab buffers ask for transparent huge pages.
+//!
+//! The `kicked` period ends with its free step and goes straight on with the
+//! inverse DST along k1 and the transpose, so the state rests half-way back in
+//! position space and a period costs two row passes (four 1D DST sweeps) and
+//! two all-to-alls. Observables transform the state to sine space on demand.
 //!
 //! Transforms are unnormalised; the factor `sqrt((n+1)/2)` per 1D transform
 //! is tracked and folded into the next phase multiplication, so no pass is
