@@ -2,7 +2,8 @@
 //! `mpirun -n P --oversubscribe` for P = 1, 2, 3, 4 on grids whose sizes are
 //! not divisible by P (one with fewer rows than ranks), and its observables
 //! per kick, final momentum distribution and gathered state must match the
-//! naive serial reference to 1e-12. Skipped (with a message) when `mpirun`
+//! naive serial reference to 1e-12, and propagating back returns the initial
+//! state to 1e-12. Skipped (with a message) when `mpirun`
 //! is not on PATH.
 
 use num_complex::Complex64 as C64;
@@ -20,6 +21,8 @@ fn have_mpirun() -> bool {
 }
 
 struct Run {
+    /// max |ψ − ψ0| after the same number of backward periods
+    back: f64,
     obs: Vec<[f64; 4]>,
     mom: Vec<f64>,
     state: Vec<C64>,
@@ -27,6 +30,7 @@ struct Run {
 
 fn parse(text: &str) -> Run {
     let mut run = Run {
+        back: f64::NAN,
         obs: vec![],
         mom: vec![],
         state: vec![],
@@ -38,6 +42,7 @@ fn parse(text: &str) -> Run {
         match tag {
             "obs" => run.obs.push([v[0], v[1], v[2], v[3]]),
             "mom" => run.mom = v,
+            "back" => run.back = v[0],
             "state" => run.state = v.chunks(2).map(|c| C64::new(c[0], c[1])).collect(),
             _ => panic!("unexpected line {tag}"),
         }
@@ -146,6 +151,11 @@ fn distributed_equals_serial_on_1_to_4_ranks() {
             assert!(
                 d < 1e-12,
                 "{tag} P={ranks}: state differs from serial by {d:e}"
+            );
+            assert!(
+                run.back < 1e-12,
+                "{tag} P={ranks}: forward-then-backward differs by {:e}",
+                run.back
             );
             states.push(run.state);
         }

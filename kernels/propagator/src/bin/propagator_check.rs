@@ -100,6 +100,7 @@ fn run(world: &mpi::topology::SimpleCommunicator, args: &[String]) -> i32 {
     let rank = world.rank();
     match mode.as_str() {
         "dist" => {
+            let initial = prop.gather_position_state();
             let mut lines = Vec::new();
             for _ in 0..kicks {
                 prop.period();
@@ -111,6 +112,11 @@ fn run(world: &mpi::topology::SimpleCommunicator, args: &[String]) -> i32 {
             }
             let mom = prop.momentum_p1();
             let state = prop.gather_position_state();
+            // then all the way back: the initial state again
+            for _ in 0..kicks {
+                prop.period_backward();
+            }
+            let back = prop.gather_position_state();
             if let (Some(state), Some(path)) = (state, out) {
                 let mut f = std::fs::File::create(&path).expect("output file");
                 for l in &lines {
@@ -123,6 +129,14 @@ fn run(world: &mpi::topology::SimpleCommunicator, args: &[String]) -> i32 {
                     .map(|v| format!("{:.17e} {:.17e}", v.re, v.im))
                     .collect();
                 writeln!(f, "state {}", s.join(" ")).unwrap();
+                if let (Some(a), Some(b)) = (initial, back) {
+                    let d = a
+                        .iter()
+                        .zip(&b)
+                        .map(|(x, y)| (x - y).norm())
+                        .fold(0.0, f64::max);
+                    writeln!(f, "back {d:.17e}").unwrap();
+                }
             }
             0
         }
