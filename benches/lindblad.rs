@@ -1,59 +1,98 @@
-//! Criterion benchmarks of the Lindblad steady-state kernel (qk-lindblad).
+//! Criterion benchmarks of the Lindblad steady-state kernel (qk-lindblad),
+//! default path (real formulation, nested dissection, multifrontal LU), one
+//! group per stage:
 //!
-//! - `lmg_solve/N`: one dissipative-LMG steady state (numeric LU + solve +
-//!   quality figures) with the per-N plan built outside the timed loop;
-//! - `lmg_plan/N`: building the plan (`LmgSolver::new`: assembly, pattern,
-//!   COLAMD ordering, symbolic factorization).
+//! - `lmg_symbolic/N`: building the plan (`LmgSolver::new`: assembly of the
+//!   component Liouvillians, real system, nested-dissection tree, symbolic
+//!   multifrontal analysis);
+//! - `lmg_numeric/N`: one numeric factorization (`factorize_only`);
+//! - `lmg_substitute/N`: one forward/backward substitution with the factors;
+//! - `lmg_solve/N`: a whole steady state (numeric factorization, solve,
+//!   refinement, observables and quality figures) with the plan built
+//!   outside the timed loop.
 //!
-//! Seed parameters (λ = 1, Γa = 0.01, Γb = 0.2) at h = 0.5 (ordered phase).
-//! Sample sizes are small so the whole bench runs in a couple of minutes.
+//! Seed parameters (λ = 1, Γa = 0.01, Γb = 0.2) at h = 0.9 (ordered phase).
+//! Sample sizes are small so the whole bench runs in a few minutes.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use qk_lindblad::{LmgParams, LmgSolver};
 use std::hint::black_box;
 use std::time::Duration;
 
-const SIZES: [usize; 3] = [50, 100, 200];
+const SIZES: [usize; 3] = [100, 200, 400];
 
 fn params(n: usize) -> LmgParams {
     LmgParams {
         n,
-        h: 0.5,
+        h: 0.9,
         lambda: 1.0,
         gamma_a: 0.01,
         gamma_b: 0.2,
     }
 }
 
-fn bench_solve(c: &mut Criterion) {
-    let mut group = c.benchmark_group("lmg_solve");
-    group
-        .sample_size(10)
+fn group<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
+    let mut g = c.benchmark_group(name);
+    g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(8));
-    for n in SIZES {
-        let mut solver = LmgSolver::new(n).expect("plan");
-        let p = params(n);
-        group.bench_with_input(BenchmarkId::from_parameter(n), &p, |b, p| {
-            b.iter(|| black_box(solver.solve(black_box(p)).expect("solve")))
-        });
-    }
-    group.finish();
+        .measurement_time(Duration::from_secs(6));
+    g
 }
 
-fn bench_plan(c: &mut Criterion) {
-    let mut group = c.benchmark_group("lmg_plan");
-    group
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(5));
+fn bench_symbolic(c: &mut Criterion) {
+    let mut g = group(c, "lmg_symbolic");
     for n in SIZES {
-        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
+        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
             b.iter(|| black_box(LmgSolver::new(black_box(n)).expect("plan")))
         });
     }
-    group.finish();
+    g.finish();
 }
 
-criterion_group!(benches, bench_solve, bench_plan);
+fn bench_numeric(c: &mut Criterion) {
+    let mut g = group(c, "lmg_numeric");
+    for n in SIZES {
+        let mut solver = LmgSolver::new(n).expect("plan");
+        let p = params(n);
+        g.bench_with_input(BenchmarkId::from_parameter(n), &p, |b, p| {
+            b.iter(|| solver.factorize_only(black_box(p)).expect("factorize"))
+        });
+    }
+    g.finish();
+}
+
+fn bench_substitute(c: &mut Criterion) {
+    let mut g = group(c, "lmg_substitute");
+    for n in SIZES {
+        let mut solver = LmgSolver::new(n).expect("plan");
+        solver.factorize_only(&params(n)).expect("factorize");
+        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| solver.substitute_only())
+        });
+    }
+    g.finish();
+}
+
+fn bench_solve(c: &mut Criterion) {
+    let mut g = group(c, "lmg_solve");
+    for n in SIZES {
+        let mut solver = LmgSolver::new(n).expect("plan");
+        let p = params(n);
+        g.bench_with_input(BenchmarkId::from_parameter(n), &p, |b, p| {
+            b.iter(|| black_box(solver.solve(black_box(p)).expect("solve")))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_symbolic,
+    bench_numeric,
+    bench_substitute,
+    bench_solve
+);
 criterion_main!(benches);

@@ -516,6 +516,32 @@ impl LmgSolver {
         self.solve_with_state(p).map(|(o, _)| o)
     }
 
+    fn form_values(&mut self, p: &LmgParams) {
+        let coef = [p.h, p.lambda, p.gamma_a, p.gamma_b];
+        for (k, v) in self.values.iter_mut().enumerate() {
+            *v = self.components[0][k] * coef[0]
+                + self.components[1][k] * coef[1]
+                + self.components[2][k] * coef[2]
+                + self.components[3][k] * coef[3];
+        }
+    }
+
+    /// Numeric factorization alone at `p` (for benchmarks of the stages).
+    ///
+    /// # Errors
+    /// As [`solve`](Self::solve).
+    pub fn factorize_only(&mut self, p: &LmgParams) -> Result<(), LindbladError> {
+        validate_params(p)?;
+        self.form_values(p);
+        self.plan.factorize_only(&self.values)
+    }
+
+    /// One forward/backward substitution with the factors of the last
+    /// [`factorize_only`](Self::factorize_only) (for benchmarks).
+    pub fn substitute_only(&mut self) {
+        self.plan.substitute_only()
+    }
+
     /// As [`solve`](Self::solve), also returning the density matrix.
     ///
     /// # Errors
@@ -531,13 +557,7 @@ impl LmgSolver {
                 p.n, self.n
             )));
         }
-        let coef = [p.h, p.lambda, p.gamma_a, p.gamma_b];
-        for (k, v) in self.values.iter_mut().enumerate() {
-            *v = self.components[0][k] * coef[0]
-                + self.components[1][k] * coef[1]
-                + self.components[2][k] * coef[2]
-                + self.components[3][k] * coef[3];
-        }
+        self.form_values(p);
         let state = self.plan.solve_values(&self.values)?;
         let mo = moments_impl(self.n, state.rho.as_ref(), &self.m, &self.a);
         let j = self.n as f64 / 2.0;

@@ -550,6 +550,30 @@ impl SteadyStatePlan {
         }
     }
 
+    /// Numeric factorization alone (for benchmarks): as the first stage of
+    /// [`solve_values`](Self::solve_values), with trace weight 1.
+    ///
+    /// # Errors
+    /// Wrong number of values; factorization failures.
+    pub fn factorize_only(&mut self, values: &[Complex64]) -> Result<(), LindbladError> {
+        if values.len() != self.pattern.nnz() {
+            return Err(LindbladError::InvalidInput("wrong number of values".into()));
+        }
+        match &mut self.system {
+            System::Complex(s) => s.factor_only(values, 1.0),
+            System::Real(s) => s.factor_only(values, 1.0),
+        }
+    }
+
+    /// One forward/backward substitution with the current factors (for
+    /// benchmarks; call [`factorize_only`](Self::factorize_only) first).
+    pub fn substitute_only(&mut self) {
+        match &mut self.system {
+            System::Complex(s) => s.solve_only(),
+            System::Real(s) => s.solve_only(),
+        }
+    }
+
     /// Solves for the steady state of `block`, which must have the plan's
     /// pattern.
     ///
@@ -769,6 +793,20 @@ fn complex_system(
 }
 
 impl ComplexSystem {
+    fn factor_only(&mut self, values: &[Complex64], w: f64) -> Result<(), LindbladError> {
+        self.fill(values, w);
+        let n = self.x.len();
+        let sym = SymbolicSparseColMatRef::new_checked(n, n, &self.col_ptr, None, &self.row_idx);
+        self.factor
+            .factorize_values(SparseColMatRef::new(sym, &self.values))
+    }
+
+    fn solve_only(&mut self) {
+        self.x.fill(Complex64::new(0.0, 0.0));
+        self.x[self.trace_row] = Complex64::new(1.0, 0.0);
+        self.factor.solve(&mut self.x);
+    }
+
     /// Factorizes, solves and refines; writes the block solution to `out`.
     fn solve(
         &mut self,
@@ -777,16 +815,7 @@ impl ComplexSystem {
         max_steps: usize,
         out: &mut [Complex64],
     ) -> Result<usize, LindbladError> {
-        let zero = Complex64::new(0.0, 0.0);
-        self.values.fill(zero);
-        for (idx, &pos) in self.l_to_a.iter().enumerate() {
-            if pos != NONE {
-                self.values[pos] = values[idx];
-            }
-        }
-        for &pos in &self.trace_pos {
-            self.values[pos] = Complex64::new(w, 0.0);
-        }
+        self.fill(values, w);
         let steps = refine_solve(
             &mut self.factor,
             &self.col_ptr,
@@ -801,6 +830,19 @@ impl ComplexSystem {
         )?;
         out.copy_from_slice(&self.x);
         Ok(steps)
+    }
+
+    fn fill(&mut self, values: &[Complex64], w: f64) {
+        let zero = Complex64::new(0.0, 0.0);
+        self.values.fill(zero);
+        for (idx, &pos) in self.l_to_a.iter().enumerate() {
+            if pos != NONE {
+                self.values[pos] = values[idx];
+            }
+        }
+        for &pos in &self.trace_pos {
+            self.values[pos] = Complex64::new(w, 0.0);
+        }
     }
 }
 
@@ -949,6 +991,20 @@ fn real_system(
 }
 
 impl RealSystem {
+    fn factor_only(&mut self, values: &[Complex64], w: f64) -> Result<(), LindbladError> {
+        self.fill(values, w);
+        let n = self.x.len();
+        let sym = SymbolicSparseColMatRef::new_checked(n, n, &self.col_ptr, None, &self.row_idx);
+        self.factor
+            .factorize_values(SparseColMatRef::new(sym, &self.values))
+    }
+
+    fn solve_only(&mut self) {
+        self.x.fill(0.0);
+        self.x[self.trace_row] = 1.0;
+        self.factor.solve(&mut self.x);
+    }
+
     /// Factorizes, solves and refines; writes the block solution to `out`.
     fn solve(
         &mut self,
@@ -957,19 +1013,7 @@ impl RealSystem {
         max_steps: usize,
         out: &mut [Complex64],
     ) -> Result<usize, LindbladError> {
-        self.values.fill(0.0);
-        for c in &self.contribs {
-            let z = values[c.idx as usize];
-            self.values[c.pos as usize] += match c.kind {
-                0 => z.re,
-                1 => -z.re,
-                2 => z.im,
-                _ => -z.im,
-            };
-        }
-        for &pos in &self.trace_pos {
-            self.values[pos] = w;
-        }
+        self.fill(values, w);
         let steps = refine_solve(
             &mut self.factor,
             &self.col_ptr,
@@ -991,6 +1035,22 @@ impl RealSystem {
             *o = Complex64::new(re, im);
         }
         Ok(steps)
+    }
+
+    fn fill(&mut self, values: &[Complex64], w: f64) {
+        self.values.fill(0.0);
+        for c in &self.contribs {
+            let z = values[c.idx as usize];
+            self.values[c.pos as usize] += match c.kind {
+                0 => z.re,
+                1 => -z.re,
+                2 => z.im,
+                _ => -z.im,
+            };
+        }
+        for &pos in &self.trace_pos {
+            self.values[pos] = w;
+        }
     }
 }
 
