@@ -923,7 +923,26 @@ fn real_system(
     for &k in diag_block {
         t.push((blk_re[k] as u32, trace_row as u32, u32::MAX, 0));
     }
-    t.sort_unstable();
+    // bucket by column, then sort each (short) column by row
+    let mut start = vec![0usize; n + 1];
+    for e in &t {
+        start[e.0 as usize + 1] += 1;
+    }
+    for c in 0..n {
+        start[c + 1] += start[c];
+    }
+    let mut next = start.clone();
+    let mut sorted = vec![(0u32, 0u32, 0u32, 0u8); t.len()];
+    for e in t {
+        let c = e.0 as usize;
+        sorted[next[c]] = e;
+        next[c] += 1;
+    }
+    drop(next);
+    for c in 0..n {
+        sorted[start[c]..start[c + 1]].sort_unstable();
+    }
+    let t = sorted;
     let mut col_ptr = vec![0usize; n + 1];
     let mut row_idx = Vec::with_capacity(t.len());
     let mut contribs = Vec::with_capacity(t.len());
