@@ -63,6 +63,10 @@ pub(crate) struct Multifrontal {
     pub(crate) nnz_lu: u64,
     pub(crate) flops: f64,
     work: Vec<f64>,
+    front: Vec<f64>,
+    stack: Vec<f64>,
+    piv_inv: Vec<usize>,
+    lu_mem: MemBuffer,
 }
 
 impl Multifrontal {
@@ -206,6 +210,14 @@ impl Multifrontal {
                 nodes[s].asm.push((idx as u32, lr, lc));
             }
         }
+        let fmax = nodes.iter().map(|nd| nd.end - nd.start).max().unwrap_or(0);
+        let lu_mem = MemBuffer::try_new(lu_in_place_scratch::<usize, f64>(
+            fmax,
+            fmax,
+            Par::Seq,
+            Default::default(),
+        ))
+        .map_err(|_| LindbladError::OutOfMemory)?;
         Ok(Self {
             n,
             perm,
@@ -213,6 +225,10 @@ impl Multifrontal {
             nnz_lu,
             flops,
             work: vec![0.0; n],
+            front: Vec::new(),
+            stack: Vec::new(),
+            piv_inv: Vec::new(),
+            lu_mem,
         })
     }
 
@@ -220,60 +236,95 @@ impl Multifrontal {
     pub(crate) fn factorize(&mut self, values: &[f64]) -> Result<(), LindbladError> {
         let amax = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         let tiny = 1e-13 * amax;
-        let mut contrib: Vec<Option<Mat<f64>>> = (0..self.nodes.len()).map(|_| None).collect();
+        // Contribution blocks live on a stack (postorder: the children of a
+        // node are the topmost blocks when it is assembled); the front and
+        // the blocks reuse their buffers across factorizations.
+        let mut records: Vec<(usize, usize)> = Vec::new(); // (node, offset)
+        self.stack.clear();
+        let mut piv_inv = std::mem::take(&mut self.piv_inv);
         for s in 0..self.nodes.len() {
             let (f, b) = {
                 let nd = &self.nodes[s];
                 (nd.end - nd.start, nd.boundary.len())
             };
             let m = f + b;
-            let mut front = Mat::<f64>::zeros(m, m);
+            if self.front.len() < m * m {
+                self.front.resize(m * m, 0.0);
+            }
+            let buf = &mut self.front[..m * m];
+            buf.fill(0.0);
+            let mut front = MatMut::from_column_major_slice_mut(buf, m, m);
             for &(pos, r, c) in &self.nodes[s].asm {
                 front[(r as usize, c as usize)] += values[pos as usize];
             }
-            for (ci, &c) in self.nodes[s].children.iter().enumerate() {
-                let sc = contrib[c]
-                    .take()
-                    .ok_or_else(|| LindbladError::Numerical("missing contribution block".into()))?;
+            let nkids = self.nodes[s].children.len();
+            let mut lowest = self.stack.len();
+            for _ in 0..nkids {
+                let Some(&(c, off)) = records.last() else {
+                    break;
+                };
+                let Some(ci) = self.nodes[s].children.iter().position(|&k| k == c) else {
+                    break;
+                };
+                records.pop();
                 let map = &self.nodes[s].child_maps[ci];
+                let bc = map.len();
+                let block = &self.stack[off..off + bc * bc];
                 for (j, &mj) in map.iter().enumerate() {
-                    let col = sc.col(j);
-                    let mut dst = front.col_mut(mj as usize);
+                    let col = &block[j * bc..(j + 1) * bc];
+                    let mut dst = front.rb_mut().col_mut(mj as usize);
                     for (i, &mi) in map.iter().enumerate() {
                         dst[mi as usize] += col[i];
                     }
                 }
+                lowest = lowest.min(off);
             }
-            let mut piv = vec![0usize; f];
-            let mut piv_inv = vec![0usize; f];
+            self.stack.truncate(lowest);
+            if records
+                .iter()
+                .any(|&(c, _)| self.nodes[s].children.contains(&c))
             {
-                let (f11, _f12, _f21, _f22) = front.as_mut().split_at_mut(f, f);
-                let req = lu_in_place_scratch::<usize, f64>(f, f, Par::Seq, Default::default());
-                let mut buf = MemBuffer::try_new(req).map_err(|_| LindbladError::OutOfMemory)?;
+                self.piv_inv = piv_inv;
+                return Err(LindbladError::Numerical(
+                    "multifrontal contribution stack out of order".into(),
+                ));
+            }
+            let nd = &mut self.nodes[s];
+            nd.piv.resize(f, 0);
+            piv_inv.resize(f.max(piv_inv.len()), 0);
+            {
+                let (f11, _f12, _f21, _f22) = front.rb_mut().split_at_mut(f, f);
                 lu_in_place(
                     f11,
-                    &mut piv,
-                    &mut piv_inv,
+                    &mut nd.piv,
+                    &mut piv_inv[..f],
                     Par::Seq,
-                    MemStack::new(&mut buf),
+                    MemStack::new(&mut self.lu_mem),
                     Default::default(),
                 );
             }
             for k in 0..f {
                 let u = front[(k, k)];
                 if u.is_nan() || u.abs() <= tiny {
+                    self.piv_inv = piv_inv;
                     return Err(LindbladError::Singular(format!(
                         "pivot {u:e} below {tiny:e} in a front of the multifrontal LU \
                          (near-singular system; try another ordering)"
                     )));
                 }
             }
-            let (f11, f12, f21, mut f22) = front.as_mut().split_at_mut(f, f);
+            let (f11, f12, mut f21, mut f22) = front.split_at_mut(f, f);
             // U12 = L11⁻¹ P F12
-            let mut u12 = Mat::<f64>::from_fn(f, b, |i, j| f12[(piv[i], j)]);
-            solve_unit_lower_triangular_in_place(f11.rb(), u12.as_mut(), Par::Seq);
+            if nd.u12.nrows() != f || nd.u12.ncols() != b {
+                nd.u12 = Mat::zeros(f, b);
+            }
+            for j in 0..b {
+                for i in 0..f {
+                    nd.u12[(i, j)] = f12[(nd.piv[i], j)];
+                }
+            }
+            solve_unit_lower_triangular_in_place(f11.rb(), nd.u12.as_mut(), Par::Seq);
             // L21 = F21 U11⁻¹  ⇔  U11ᵀ L21ᵀ = F21ᵀ
-            let mut f21 = f21;
             solve_lower_triangular_in_place(
                 f11.rb().transpose(),
                 f21.rb_mut().transpose_mut(),
@@ -284,20 +335,28 @@ impl Multifrontal {
                     f22.rb_mut(),
                     Accum::Add,
                     f21.rb(),
-                    u12.as_ref(),
+                    nd.u12.as_ref(),
                     -1.0,
                     Par::Seq,
                 );
             }
-            let nd = &mut self.nodes[s];
-            nd.lu = f11.to_owned();
-            nd.l21 = f21.to_owned();
-            nd.u12 = u12;
-            nd.piv = piv;
+            if nd.lu.nrows() != f {
+                nd.lu = Mat::zeros(f, f);
+            }
+            nd.lu.copy_from(f11.rb());
+            if nd.l21.nrows() != b || nd.l21.ncols() != f {
+                nd.l21 = Mat::zeros(b, f);
+            }
+            nd.l21.copy_from(f21.rb());
             if b > 0 {
-                contrib[s] = Some(f22.to_owned());
+                let off = self.stack.len();
+                for j in 0..b {
+                    self.stack.extend(f22.rb().col(j).iter().copied());
+                }
+                records.push((s, off));
             }
         }
+        self.piv_inv = piv_inv;
         Ok(())
     }
 
