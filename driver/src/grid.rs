@@ -171,6 +171,41 @@ pub fn parse_labels(flag: &str, text: &str, allowed: &[&str]) -> Result<Vec<Stri
         .collect()
 }
 
+/// A real axis parsed from the grid `text` given to `flag`, every value of which must
+/// satisfy `ok` (otherwise an input error saying `what`).
+pub fn real_axis(
+    name: &str,
+    flag: &str,
+    text: &str,
+    units: &str,
+    description: &str,
+    ok: impl Fn(f64) -> bool,
+    what: &str,
+) -> Result<Axis, DriverError> {
+    let values = parse_real(flag, text)?;
+    require(flag, &values, ok, what)?;
+    Ok(Axis {
+        name: name.into(),
+        flag: flag.into(),
+        values: AxisValues::Real(values),
+        units: units.into(),
+        description: description.into(),
+    })
+}
+
+/// An input error naming `flag` for the first of `values` that fails `ok`.
+pub fn require(
+    flag: &str,
+    values: &[f64],
+    ok: impl Fn(f64) -> bool,
+    what: &str,
+) -> Result<(), InputError> {
+    match values.iter().find(|&&v| !ok(v)) {
+        Some(v) => Err(InputError::new(flag, format!("{v} is not allowed: {what}"))),
+        None => Ok(()),
+    }
+}
+
 /// The Cartesian product of the axes, points numbered row-major.
 #[derive(Clone, Debug)]
 pub struct Grid {

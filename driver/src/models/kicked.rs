@@ -18,7 +18,7 @@
 //! (slab-decomposed grid); results do not depend on R.
 
 use crate::error::{DriverError, InputError, PointError};
-use crate::grid::{self, Axis, AxisValues, Grid};
+use crate::grid::{self, real_axis, Axis, AxisValues, Grid};
 use crate::model::{ExtraAxis, Model, ObservableSpec, Worker};
 use clap::Args;
 use mpi::topology::SimpleCommunicator;
@@ -117,28 +117,6 @@ pub struct KickedModel {
     observed: Vec<usize>,
     momentum_at: Vec<usize>,
     ranks_per_task: usize,
-}
-
-fn real_axis(
-    name: &str,
-    flag: &str,
-    text: &str,
-    units: &str,
-    description: &str,
-    ok: impl Fn(f64) -> bool,
-    what: &str,
-) -> Result<Axis, DriverError> {
-    let values = grid::parse_real(flag, text)?;
-    if let Some(bad) = values.iter().find(|&&v| !ok(v)) {
-        return Err(InputError::new(flag, format!("{bad} is not allowed: {what}")).into());
-    }
-    Ok(Axis {
-        name: name.into(),
-        flag: flag.into(),
-        values: AxisValues::Real(values),
-        units: units.into(),
-        description: description.into(),
-    })
 }
 
 fn single_size(

@@ -26,7 +26,7 @@
 //! d = 2, 3; 72 at T ≫ T_D in d = 3), +∞ where no crystal is stable.
 
 use crate::error::{DriverError, InputError, PointError};
-use crate::grid::{self, Axis, AxisValues, Grid};
+use crate::grid::{self, require, Axis, AxisValues, Grid};
 use crate::model::{Model, ObservableSpec, Table, TableColumn, Worker};
 use clap::Args;
 use mpi::topology::SimpleCommunicator;
@@ -157,18 +157,6 @@ const OBSERVABLES: [(&str, &str, &str); N_OBS] = [
         "T_D/E_K = kappa_d/(E_K/Omega), the quantity the stability thresholds bound",
     ),
 ];
-
-fn require(
-    flag: &str,
-    values: &[f64],
-    ok: impl Fn(f64) -> bool,
-    what: &str,
-) -> Result<(), InputError> {
-    match values.iter().find(|&&v| !ok(v)) {
-        Some(v) => Err(InputError::new(flag, format!("{v} is not allowed: {what}"))),
-        None => Ok(()),
-    }
-}
 
 impl LindemannModel {
     pub fn new(a: &LindemannArgs) -> Result<Self, DriverError> {

@@ -6,7 +6,7 @@
 //! it saw; points are handed out largest N first, so a plan serves many points.
 
 use crate::error::{DriverError, InputError, PointError};
-use crate::grid::{self, Axis, AxisValues, Grid};
+use crate::grid::{self, real_axis, Axis, AxisValues, Grid};
 use crate::model::{Model, ObservableSpec, Worker};
 use clap::Args;
 use mpi::topology::SimpleCommunicator;
@@ -63,37 +63,6 @@ pub struct LmgModel {
     options: SteadyStateOptions,
 }
 
-fn real_axis(
-    name: &str,
-    flag: &str,
-    text: &str,
-    units: &str,
-    description: &str,
-) -> Result<Axis, DriverError> {
-    Ok(Axis {
-        name: name.into(),
-        flag: flag.into(),
-        values: AxisValues::Real(grid::parse_real(flag, text)?),
-        units: units.into(),
-        description: description.into(),
-    })
-}
-
-fn require(
-    flag: &str,
-    values: &AxisValues,
-    ok: impl Fn(f64) -> bool,
-    what: &str,
-) -> Result<(), InputError> {
-    for i in 0..values.len() {
-        let v = values.value(i);
-        if !ok(v) {
-            return Err(InputError::new(flag, format!("{v} is not allowed: {what}")));
-        }
-    }
-    Ok(())
-}
-
 impl LmgModel {
     pub fn new(a: &LmgArgs) -> Result<Self, DriverError> {
         let n = grid::parse_int("--n", &a.n)?;
@@ -112,13 +81,26 @@ impl LmgModel {
             description: "number of spins N (collective spin j = N/2)".into(),
         };
         let e = "energy (ħ = 1; λ, h, Γ in one unit)";
-        let h = real_axis("h", "--h", &a.h, e, "field h in H = -2h Jz - (2λ/N) Jx²")?;
+        let any = |_: f64| true;
+        let positive = |x: f64| x > 0.0;
+        let non_negative = |x: f64| x >= 0.0;
+        let h = real_axis(
+            "h",
+            "--h",
+            &a.h,
+            e,
+            "field h in H = -2h Jz - (2λ/N) Jx²",
+            any,
+            "",
+        )?;
         let lambda = real_axis(
             "lambda",
             "--lambda",
             &a.lambda,
             e,
             "coupling λ in H = -2h Jz - (2λ/N) Jx²",
+            positive,
+            "λ must be positive",
         )?;
         let gamma_a = real_axis(
             "gamma_a",
@@ -126,6 +108,8 @@ impl LmgModel {
             &a.gamma_a,
             e,
             "rate Γa of (Γa/N) D[2Jx]",
+            non_negative,
+            "rates must be non-negative",
         )?;
         let gamma_b = real_axis(
             "gamma_b",
@@ -133,23 +117,7 @@ impl LmgModel {
             &a.gamma_b,
             e,
             "rate Γb of (Γb/N) D[J+]",
-        )?;
-        require(
-            "--lambda",
-            &lambda.values,
-            |x| x > 0.0,
-            "λ must be positive",
-        )?;
-        require(
-            "--gamma-a",
-            &gamma_a.values,
-            |x| x >= 0.0,
-            "rates must be non-negative",
-        )?;
-        require(
-            "--gamma-b",
-            &gamma_b.values,
-            |x| x >= 0.0,
+            non_negative,
             "rates must be non-negative",
         )?;
         let ordering: LmgOrdering = a.ordering.parse().map_err(|_| {
