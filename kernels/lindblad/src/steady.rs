@@ -22,16 +22,35 @@
 //! `w tᵀ` to a row with its own entries, this keeps the pattern of `A` fixed
 //! and costs one row of `D` entries.
 //!
-//! `A` is factorized by faer's sparse LU with partial pivoting (COLAMD column
-//! ordering and faer's choice of supernodal or simplicial numeric
-//! factorization, or a caller-supplied column ordering with the supernodal
-//! factorization, see [`ColumnOrdering`]; always with
-//! `Par::Seq`, so results are bit-identical for any thread count). The
-//! symbolic factorization is done once per pattern ([`SteadyStatePlan::new`]);
-//! each [`SteadyStatePlan::solve_values`] refactorizes numerically, solves,
-//! and applies up to `max_refinement_steps` steps of iterative refinement on
-//! `A x = b` while the normwise backward error of that system exceeds
-//! `1e-14`.
+//! # Real formulation ([`Arithmetic::Real`], default)
+//!
+//! Every Lindblad `L` preserves Hermiticity, so `ρ_ss` is Hermitian and the
+//! system can be written on the Hermitian half: unknowns `Re ρ_ij` (`i ≥ j`)
+//! and `Im ρ_ij` (`i > j`), `ρ_ji = conj ρ_ij`, as many real unknowns as the
+//! block has complex ones; equations `Re (Lρ)_ij`, `Im (Lρ)_ij` for `i ≥ j`
+//! (`(Lρ)_ii` is real). With `L_rc = a + ib` and `ρ_c = x_re + i s x_im`
+//! (`s = −1` when `c` is the conjugate partner) the entry contributes
+//! `a` / `−s b` to the `Re` row and `b` / `s a` to the `Im` row. The trace
+//! row replaces `Re (Lρ)_00`. Real arithmetic needs about 4× fewer flops
+//! and 2× less memory than the complex system of the same order.
+//!
+//! # Factorization
+//!
+//! - [`ColumnOrdering::Geometric`] with real arithmetic: the multifrontal LU
+//!   of `multifrontal.rs` on a nested-dissection tree of the given
+//!   lattice coordinates (the LMG default);
+//! - otherwise faer's supernodal LU with partial pivoting, with COLAMD or a
+//!   caller-supplied column order ([`ColumnOrdering`]); its fill is bounded
+//!   by the Cholesky factor of `AᵀA`.
+//!
+//! Always sequential (`Par::Seq`): results are bit-identical for any thread
+//! count. The ordering and symbolic analysis are done once per pattern
+//! ([`SteadyStatePlan::new`]); each [`SteadyStatePlan::solve_values`]
+//! refactorizes numerically, solves, and applies up to
+//! `max_refinement_steps` steps of iterative refinement on `A x = b` while
+//! the normwise backward error of that system exceeds `1e-15` and keeps
+//! halving. A final relative residual of `L` above `residual_tol` (default
+//! 1e-12) is an error naming the residual and the steps taken.
 //!
 //! The solution is then Hermitized, `ρ ← (ρ + ρ†)/2`, and normalized to
 //! `Tr ρ = 1`.
@@ -152,7 +171,7 @@ pub enum ColumnOrdering {
     /// Geometric nested dissection from lattice coordinates of the block
     /// unknowns (one point per unknown; coupled unknowns at Chebyshev
     /// distance ≤ 1). The real formulation factorizes with the multifrontal
-    /// LU of [`crate::multifrontal`] on the tree, with separators one line
+    /// LU of `multifrontal.rs` on the tree, with separators one line
     /// wide and the trace-row unknowns as the root separator; the complex
     /// formulation uses the supernodal LU with the order of
     /// [`crate::ordering::nested_dissection`] (separators two lines wide).
