@@ -7,7 +7,7 @@
 //!   multifrontal analysis);
 //! - `lmg_numeric/N`: one numeric factorization (`factorize_only`);
 //! - `lmg_substitute/N`: one forward/backward substitution with the factors;
-//! - `lmg_solve/N`: a whole steady state (numeric factorization, solve,
+//! - `lmg_solve/N` (N = 50 … 400): a whole steady state (numeric factorization, solve,
 //!   refinement, observables and quality figures) with the plan built
 //!   outside the timed loop.
 //!
@@ -20,6 +20,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 const SIZES: [usize; 3] = [100, 200, 400];
+/// Whole steady states also at the small size of the seed's figures.
+const SOLVE_SIZES: [usize; 4] = [50, 100, 200, 400];
 
 fn params(n: usize) -> LmgParams {
     LmgParams {
@@ -78,7 +80,7 @@ fn bench_substitute(c: &mut Criterion) {
 
 fn bench_solve(c: &mut Criterion) {
     let mut g = group(c, "lmg_solve");
-    for n in SIZES {
+    for n in SOLVE_SIZES {
         let mut solver = LmgSolver::new(n).expect("plan");
         let p = params(n);
         g.bench_with_input(BenchmarkId::from_parameter(n), &p, |b, p| {
