@@ -258,6 +258,69 @@ struct Exchange {
     own: Block,
 }
 
+impl Exchange {
+    /// The pattern for a row pass over this rank's `rows` rows whose output
+    /// columns are split over the ranks by `to`: rank q gets `rows × to.count[q]`
+    /// values (columns from `to.start[q]`), and this rank receives from rank q
+    /// its `from.count[q]` rows of this rank's `cols` columns. The block to
+    /// itself never goes through MPI (see `exchange`). The names are the grid
+    /// axes, for the error when a count does not fit MPI's 32 bits.
+    fn new(
+        rank: usize,
+        rows: usize,
+        cols: usize,
+        (to, to_axis): (&Slab, &'static str),
+        (from, from_axis): (&Slab, &'static str),
+    ) -> Result<Self> {
+        let size = to.count.len();
+        let mut pack = Vec::with_capacity(size);
+        let mut unpack = Vec::with_capacity(size);
+        let (mut sc, mut sd, mut rc, mut rd) = (vec![], vec![], vec![], vec![]);
+        let (mut so, mut ro) = (0usize, 0usize);
+        for q in 0..size {
+            let scount = rows * to.count[q];
+            pack.push(Block {
+                col_start: to.start[q],
+                col_count: to.count[q],
+                displ: so,
+            });
+            sc.push(if q == rank {
+                0
+            } else {
+                to_count(scount, to_axis)?
+            });
+            sd.push(to_count(so, to_axis)?);
+            so += scount;
+            let rcount = from.count[q] * cols;
+            unpack.push(Block {
+                col_start: from.start[q],
+                col_count: from.count[q],
+                displ: ro,
+            });
+            rc.push(if q == rank {
+                0
+            } else {
+                to_count(rcount, from_axis)?
+            });
+            rd.push(to_count(ro, from_axis)?);
+            ro += rcount;
+        }
+        Ok(Exchange {
+            send_counts: sc,
+            send_displs: sd,
+            recv_counts: rc,
+            recv_displs: rd,
+            own: Block {
+                col_start: unpack[rank].col_start,
+                col_count: unpack[rank].col_count,
+                displ: pack[rank].displ,
+            },
+            pack,
+            unpack,
+        })
+    }
+}
+
 /// Row-pass work space (one batch of rows).
 struct Work {
     batch: usize,
@@ -419,103 +482,9 @@ impl Propagator {
 
         // X → K: the x2-row pass of rank r packs, per destination s, the block
         // [k2 ∈ slab s][x1 local]; s unpacks it into its k2 rows at x1 offset start1[r].
-        let xk = {
-            let mut pack = Vec::with_capacity(size);
-            let mut unpack = Vec::with_capacity(size);
-            let (mut sc, mut sd, mut rc, mut rd) = (vec![], vec![], vec![], vec![]);
-            let (mut so, mut ro) = (0usize, 0usize);
-            for q in 0..size {
-                let scount = c1 * s2.count[q];
-                pack.push(Block {
-                    col_start: s2.start[q],
-                    col_count: s2.count[q],
-                    displ: so,
-                });
-                // the block to itself never goes through MPI (see `exchange`)
-                sc.push(if q == rank {
-                    0
-                } else {
-                    to_count(scount, "n2")?
-                });
-                sd.push(to_count(so, "n2")?);
-                so += scount;
-                let rcount = s1.count[q] * c2;
-                unpack.push(Block {
-                    col_start: s1.start[q],
-                    col_count: s1.count[q],
-                    displ: ro,
-                });
-                rc.push(if q == rank {
-                    0
-                } else {
-                    to_count(rcount, "n1")?
-                });
-                rd.push(to_count(ro, "n1")?);
-                ro += rcount;
-            }
-            Exchange {
-                send_counts: sc,
-                send_displs: sd,
-                recv_counts: rc,
-                recv_displs: rd,
-                own: Block {
-                    col_start: unpack[rank].col_start,
-                    col_count: unpack[rank].col_count,
-                    displ: pack[rank].displ,
-                },
-                pack,
-                unpack,
-            }
-        };
+        let xk = Exchange::new(rank, c1, c2, (&s2, "n2"), (&s1, "n1"))?;
         // K → X: the k1-row pass packs, per destination r, [x1 ∈ slab r][k2 local].
-        let kx = {
-            let mut pack = Vec::with_capacity(size);
-            let mut unpack = Vec::with_capacity(size);
-            let (mut sc, mut sd, mut rc, mut rd) = (vec![], vec![], vec![], vec![]);
-            let (mut so, mut ro) = (0usize, 0usize);
-            for q in 0..size {
-                let scount = c2 * s1.count[q];
-                pack.push(Block {
-                    col_start: s1.start[q],
-                    col_count: s1.count[q],
-                    displ: so,
-                });
-                // the block to itself never goes through MPI (see `exchange`)
-                sc.push(if q == rank {
-                    0
-                } else {
-                    to_count(scount, "n1")?
-                });
-                sd.push(to_count(so, "n1")?);
-                so += scount;
-                let rcount = s2.count[q] * c1;
-                unpack.push(Block {
-                    col_start: s2.start[q],
-                    col_count: s2.count[q],
-                    displ: ro,
-                });
-                rc.push(if q == rank {
-                    0
-                } else {
-                    to_count(rcount, "n2")?
-                });
-                rd.push(to_count(ro, "n2")?);
-                ro += rcount;
-            }
-            Exchange {
-                send_counts: sc,
-                send_displs: sd,
-                recv_counts: rc,
-                recv_displs: rd,
-                own: Block {
-                    col_start: unpack[rank].col_start,
-                    col_count: unpack[rank].col_count,
-                    displ: pack[rank].displ,
-                },
-                pack,
-                unpack,
-            }
-        };
+        let kx = Exchange::new(rank, c2, c1, (&s1, "n1"), (&s2, "n2"))?;
 
         let p = params;
         let dt = p.dt();
