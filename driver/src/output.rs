@@ -205,79 +205,44 @@ impl Output {
             for o in model.observables() {
                 let mut full = shape.clone();
                 full.extend_from_slice(&o.shape);
-                let ds = r
-                    .new_dataset::<f64>()
-                    .no_chunk()
-                    .alloc_time(Some(hdf5::dataset::AllocTime::Early))
-                    .fill_value(f64::NAN)
-                    .shape(full)
-                    .create(o.name.as_str())?;
+                let ds = preallocated(&r, &o.name, &full, f64::NAN)?;
                 str_attr(&ds, "units", &o.units)?;
                 str_attr(&ds, "description", &o.description)?;
                 str_list_attr(&ds, "axes", &axis_names)?;
             }
             let s = file.create_group("status")?;
-            let early = Some(hdf5::dataset::AllocTime::Early);
-            let ds = s
-                .new_dataset::<u8>()
-                .no_chunk()
-                .alloc_time(early)
-                .fill_value(0u8)
-                .shape(shape.clone())
-                .create("done")?;
-            str_attr(
-                &ds,
-                "description",
+            let status = |ds: Dataset, units: &str, description: &str| -> hdf5::Result<()> {
+                if !units.is_empty() {
+                    str_attr(&ds, "units", units)?;
+                }
+                str_attr(&ds, "description", description)?;
+                str_list_attr(&ds, "axes", &axis_names)
+            };
+            status(
+                preallocated(&s, "done", &shape, 0u8)?,
+                "",
                 "1 once the grid point is finished (successfully or not)",
             )?;
-            let ds = s
-                .new_dataset::<u8>()
-                .no_chunk()
-                .alloc_time(early)
-                .fill_value(0u8)
-                .shape(shape.clone())
-                .create("failed")?;
-            str_attr(
-                &ds,
-                "description",
+            status(
+                preallocated(&s, "failed", &shape, 0u8)?,
+                "",
                 "1 if the point failed numerically; its results are NaN and error says why",
             )?;
-            let ds = s
-                .new_dataset::<f64>()
-                .no_chunk()
-                .alloc_time(early)
-                .fill_value(f64::NAN)
-                .shape(shape.clone())
-                .create("wall_time")?;
-            str_attr(&ds, "units", "s")?;
-            str_attr(&ds, "description", "wall time of the point's computation")?;
-            let ds = s
-                .new_dataset::<i32>()
-                .no_chunk()
-                .alloc_time(early)
-                .fill_value(-1i32)
-                .shape(shape.clone())
-                .create("rank")?;
-            str_attr(
-                &ds,
-                "description",
+            status(
+                preallocated(&s, "wall_time", &shape, f64::NAN)?,
+                "s",
+                "wall time of the point's computation",
+            )?;
+            status(
+                preallocated(&s, "rank", &shape, -1i32)?,
+                "",
                 "MPI world rank that computed the point (group leader)",
             )?;
-            let ds = s
-                .new_dataset::<FixedAscii<ERROR_LEN>>()
-                .no_chunk()
-                .alloc_time(early)
-                .shape(shape.clone())
-                .create("error")?;
-            str_attr(
-                &ds,
-                "description",
+            status(
+                preallocated(&s, "error", &shape, FixedAscii::<ERROR_LEN>::new())?,
+                "",
                 "why the point failed (empty when it did not)",
             )?;
-            for name in ["done", "failed", "wall_time", "rank", "error"] {
-                let ds = s.dataset(name)?;
-                str_list_attr(&ds, "axes", &axis_names)?;
-            }
             Ok(())
         };
         make().map_err(&e)?;
@@ -428,6 +393,23 @@ impl Output {
         let f: Vec<u8> = self.failed.read_raw().map_err(h5err(&self.path))?;
         Ok(f.iter().filter(|&&x| x != 0).count())
     }
+}
+
+/// A dataset laid out for crash safety: contiguous, allocated at once and
+/// filled with `fill`, so that later writes never change metadata.
+fn preallocated<T: hdf5::H5Type + Into<hdf5::types::OwnedDynValue>>(
+    group: &hdf5::Group,
+    name: &str,
+    shape: &[usize],
+    fill: T,
+) -> hdf5::Result<Dataset> {
+    group
+        .new_dataset::<T>()
+        .no_chunk()
+        .alloc_time(Some(hdf5::dataset::AllocTime::Early))
+        .fill_value(fill)
+        .shape(shape.to_vec())
+        .create(name)
 }
 
 fn write_scalar_at<T: hdf5::H5Type>(ds: &Dataset, sel: Hyperslab, value: T) -> hdf5::Result<()> {
