@@ -197,5 +197,8 @@ fn resume_refuses_different_parameters_and_leaves_the_file_alone() {
 fn help_lists_the_subcommands() {
     let out = run(qk_cmd(&["--help"]));
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("lmg"));
+    let help = String::from_utf8_lossy(&out.stdout);
+    for sub in ["lmg", "lindemann", "spinwave", "kicked"] {
+        assert!(help.contains(sub), "qk --help does not list {sub}:\n{help}");
+    }
 }
