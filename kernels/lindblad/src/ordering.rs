@@ -38,21 +38,12 @@ fn recurse(
         order.extend_from_slice(idx);
         return;
     }
-    let mut lo = [i64::MAX; 2];
-    let mut hi = [i64::MIN; 2];
-    for &i in idx.iter() {
-        for a in 0..2 {
-            lo[a] = lo[a].min(coords[i][a]);
-            hi[a] = hi[a].max(coords[i][a]);
-        }
-    }
-    let axis = if hi[0] - lo[0] > hi[1] - lo[1] { 0 } else { 1 };
-    if hi[axis] - lo[axis] < sep_width + 2 {
+    let Some(axis) = split_axis(coords, idx, sep_width) else {
         // too thin to split usefully
         idx.sort_unstable();
         order.extend_from_slice(idx);
         return;
-    }
+    };
     idx.sort_unstable_by_key(|&i| (coords[i][axis], i));
     let c = coords[idx[idx.len() / 2]][axis];
     let lower_end = idx.partition_point(|&i| coords[i][axis] < c);
@@ -132,18 +123,9 @@ fn tree_recurse(
     if idx.len() <= leaf_size {
         return leaf(idx, tree);
     }
-    let mut lo = [i64::MAX; 2];
-    let mut hi = [i64::MIN; 2];
-    for &i in idx.iter() {
-        for a in 0..2 {
-            lo[a] = lo[a].min(coords[i][a]);
-            hi[a] = hi[a].max(coords[i][a]);
-        }
-    }
-    let axis = if hi[0] - lo[0] > hi[1] - lo[1] { 0 } else { 1 };
-    if hi[axis] - lo[axis] < sep_width + 2 {
+    let Some(axis) = split_axis(coords, idx, sep_width) else {
         return leaf(idx, tree);
-    }
+    };
     idx.sort_unstable_by_key(|&i| (coords[i][axis], i));
     let c = coords[idx[idx.len() / 2]][axis];
     let lower_end = idx.partition_point(|&i| coords[i][axis] < c);
@@ -166,6 +148,22 @@ fn tree_recurse(
         tree.nodes[k].2 = Some(me);
     }
     me
+}
+
+/// The axis along which to bisect the points `idx`: the longer side of their
+/// bounding box, or `None` when that side is too short for a separator of
+/// `sep_width` lines plus a part on each side.
+fn split_axis(coords: &[[i64; 2]], idx: &[usize], sep_width: i64) -> Option<usize> {
+    let mut lo = [i64::MAX; 2];
+    let mut hi = [i64::MIN; 2];
+    for &i in idx {
+        for a in 0..2 {
+            lo[a] = lo[a].min(coords[i][a]);
+            hi[a] = hi[a].max(coords[i][a]);
+        }
+    }
+    let axis = if hi[0] - lo[0] > hi[1] - lo[1] { 0 } else { 1 };
+    (hi[axis] - lo[axis] >= sep_width + 2).then_some(axis)
 }
 
 #[cfg(test)]
