@@ -103,6 +103,7 @@ def main():
     a = ap.parse_args()
     os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
     os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    os.environ.setdefault("PMIX_MCA_psec", "^munge")  # no munge start-up stall
     import qutip
 
     print(

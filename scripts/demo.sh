@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# PMIx tries munge first and stalls ~2 s per start-up where munge is
+# installed (for Slurm) but not running; one node needs none of it.
+export PMIX_MCA_psec=${PMIX_MCA_psec:-^munge}
 scripts/setup.sh
 mkdir -p out
 ranks=${QK_RANKS:-$(nproc)}

@@ -22,6 +22,18 @@ pub fn launcher_rank() -> Option<u32> {
     .find_map(|v| std::env::var(v).ok().and_then(|s| s.parse().ok()))
 }
 
+/// Started without a launcher (a singleton), OpenMPI's PMIx server tries
+/// munge authentication first; where munge is installed (Slurm pulls it in)
+/// but its daemon is not running, every start-up then stalls about 2 s in
+/// retries. A singleton is a single-node run, so leave munge out unless the
+/// user chose `PMIX_MCA_psec` (launched runs inherit the launcher's choice).
+pub fn skip_munge_for_singleton() {
+    if launcher_rank().is_none() && std::env::var_os("PMIX_MCA_psec").is_none() {
+        // Called first thing in `main`, before any other thread exists.
+        std::env::set_var("PMIX_MCA_psec", "^munge");
+    }
+}
+
 /// Ranks the launcher placed on this node, if it says.
 pub fn launcher_local_size() -> Option<u32> {
     [

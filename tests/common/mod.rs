@@ -42,6 +42,10 @@ pub fn mpirun_cmd(ranks: usize, args: &[&str]) -> Command {
     .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
     .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
     .env("QK_PROGRESS_INTERVAL", "3600");
+    if std::env::var_os("PMIX_MCA_psec").is_none() {
+        // no 2 s munge stall where munge is installed but not running
+        c.env("PMIX_MCA_psec", "^munge");
+    }
     c
 }
 
