@@ -301,7 +301,41 @@ impl BlockLiouvillian {
         c_ops: &[CsMat<Complex64>],
         parity: Option<&[bool]>,
     ) -> Result<Self, LindbladError> {
-        let d = validate_operators(h, c_ops)?;
+        let (mut block, mut values) = Self::assemble_components(&[(h, c_ops)], parity)?;
+        block.values = values.pop().unwrap_or_default();
+        Ok(block)
+    }
+
+    /// The even block of `L = Σ_c L(h_c, C_c)` for components that share the
+    /// dimension and the parity, assembled in one pass: the union of their
+    /// patterns (values zero) and each component's values on it, so that any
+    /// linear combination is a weighted sum of value arrays on one pattern.
+    ///
+    /// Entries are counted per block column, placed, and each (short) column
+    /// is sorted by row and summed; no global sort of the `O(nnz)` terms.
+    ///
+    /// # Errors
+    /// As [`assemble`](Self::assemble), per component; `InvalidInput` for
+    /// components of different dimensions or no component.
+    pub(crate) fn assemble_components(
+        parts: &[(&CsMat<Complex64>, &[CsMat<Complex64>])],
+        parity: Option<&[bool]>,
+    ) -> Result<(Self, Vec<Vec<Complex64>>), LindbladError> {
+        let mut d = 0;
+        for (k, (h, c_ops)) in parts.iter().enumerate() {
+            let dk = validate_operators(h, c_ops)?;
+            if k > 0 && dk != d {
+                return Err(LindbladError::InvalidInput(format!(
+                    "component {k} has dimension {dk}, component 0 has {d}"
+                )));
+            }
+            d = dk;
+        }
+        if parts.is_empty() {
+            return Err(LindbladError::InvalidInput(
+                "no Liouvillian components".into(),
+            ));
+        }
         if let Some(p) = parity {
             if p.len() != d {
                 return Err(LindbladError::InvalidInput(format!(
@@ -325,50 +359,89 @@ impl BlockLiouvillian {
                 block_vec.push(v);
             }
         }
-        let mut inside: Vec<Triplet> = Vec::new();
-        let mut cross: Vec<Triplet> = Vec::new();
-        let mut scale = 0.0f64;
-        for_each_term(h, c_ops, d, |r, c, v| {
-            scale = scale.max(v.norm());
-            let (br, bc) = (block_of(r), block_of(c));
-            if br == 0 && bc == 0 {
-                inside.push((vec_to_block[c], vec_to_block[r], v));
-            } else if br != bc {
-                cross.push((c, r, v));
-            }
-        });
-        if !cross.is_empty() {
-            cross.sort_unstable_by_key(|x| (x.0, x.1));
-            let csc = csc_from_sorted(n_full, &mut cross);
-            let tol = 1e-14 * scale;
-            for col in 0..n_full {
-                for idx in csc.col_ptr[col]..csc.col_ptr[col + 1] {
-                    let m = csc.values[idx].norm();
-                    if m > tol {
-                        let row = csc.row_idx[idx];
-                        return Err(LindbladError::SymmetryBroken {
-                            row,
-                            col,
-                            row_block: block_of(row),
-                            col_block: block_of(col),
-                            magnitude: m,
-                        });
-                    }
+        let n = block_vec.len();
+        // pass 1: terms per block column
+        let mut start = vec![0usize; n + 1];
+        for (h, c_ops) in parts {
+            for_each_term(h, c_ops, d, |r, c, _| {
+                let (br, bc) = (vec_to_block[r], vec_to_block[c]);
+                if br != NONE && bc != NONE {
+                    start[bc + 1] += 1;
                 }
+            });
+        }
+        for c in 0..n {
+            start[c + 1] += start[c];
+        }
+        // pass 2: place (row, component, value); cross-block terms aside
+        let mut next = start[..n].to_vec();
+        let mut terms = vec![(0usize, 0usize, Complex64::new(0.0, 0.0)); start[n]];
+        let mut cross: Vec<(usize, usize, usize, Complex64)> = Vec::new();
+        let mut scale = vec![0.0f64; parts.len()];
+        for (k, (h, c_ops)) in parts.iter().enumerate() {
+            let sk = &mut scale[k];
+            for_each_term(h, c_ops, d, |r, c, v| {
+                *sk = sk.max(v.norm_sqr());
+                let (br, bc) = (vec_to_block[r], vec_to_block[c]);
+                if br != NONE && bc != NONE {
+                    terms[next[bc]] = (br, k, v);
+                    next[bc] += 1;
+                } else if block_of(r) != block_of(c) {
+                    cross.push((k, c, r, v));
+                }
+            });
+        }
+        drop(next);
+        drop(vec_to_block);
+        // cross-block entries must cancel, per component
+        cross.sort_unstable_by_key(|x| (x.0, x.1, x.2));
+        for group in cross.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2)) {
+            let (k, col, row, _) = group[0];
+            let m = group.iter().map(|x| x.3).sum::<Complex64>().norm();
+            if m > 1e-14 * scale[k].sqrt() {
+                return Err(LindbladError::SymmetryBroken {
+                    row,
+                    col,
+                    row_block: block_of(row),
+                    col_block: block_of(col),
+                    magnitude: m,
+                });
             }
         }
         drop(cross);
-        drop(vec_to_block);
-        inside.sort_unstable_by_key(|x| (x.0, x.1));
-        let csc = csc_from_sorted(block_vec.len(), &mut inside);
-        Ok(Self {
-            dim: d,
-            parity: parity.map(<[bool]>::to_vec),
-            block_vec,
-            col_ptr: csc.col_ptr,
-            row_idx: csc.row_idx,
-            values: csc.values,
-        })
+        // per column: sort by row, merge rows across components
+        let mut col_ptr = vec![0usize; n + 1];
+        let mut row_idx = Vec::with_capacity(terms.len());
+        let mut values: Vec<Vec<Complex64>> = (0..parts.len())
+            .map(|_| Vec::with_capacity(terms.len()))
+            .collect();
+        for c in 0..n {
+            let col = &mut terms[start[c]..start[c + 1]];
+            col.sort_unstable_by_key(|t| t.0);
+            for group in col.chunk_by(|a, b| a.0 == b.0) {
+                row_idx.push(group[0].0);
+                for v in values.iter_mut() {
+                    v.push(Complex64::new(0.0, 0.0));
+                }
+                let pos = row_idx.len() - 1;
+                for &(_, k, v) in group.iter() {
+                    values[k][pos] += v;
+                }
+            }
+            col_ptr[c + 1] = row_idx.len();
+        }
+        let nnz = row_idx.len();
+        Ok((
+            Self {
+                dim: d,
+                parity: parity.map(<[bool]>::to_vec),
+                block_vec,
+                col_ptr,
+                row_idx,
+                values: vec![Complex64::new(0.0, 0.0); nnz],
+            },
+            values,
+        ))
     }
 
     /// Hilbert-space dimension `D`.
@@ -426,73 +499,6 @@ impl BlockLiouvillian {
             && self.col_ptr == other.col_ptr
             && self.row_idx == other.row_idx
     }
-
-    pub(crate) fn from_parts(
-        template: &BlockLiouvillian,
-        col_ptr: Vec<usize>,
-        row_idx: Vec<usize>,
-        values: Vec<Complex64>,
-    ) -> Self {
-        Self {
-            dim: template.dim,
-            parity: template.parity.clone(),
-            block_vec: template.block_vec.clone(),
-            col_ptr,
-            row_idx,
-            values,
-        }
-    }
-}
-
-/// Union of the sparsity patterns of several blocks with the same dimension
-/// and parity. Returns the union block (values zero) and, for each input, its
-/// values scattered onto the union pattern.
-pub(crate) fn union_patterns(
-    parts: &[&BlockLiouvillian],
-) -> Result<(BlockLiouvillian, Vec<Vec<Complex64>>), LindbladError> {
-    let first = parts
-        .first()
-        .ok_or_else(|| LindbladError::InvalidInput("no blocks to merge".into()))?;
-    for p in parts {
-        if p.dim != first.dim || p.block_vec != first.block_vec {
-            return Err(LindbladError::InvalidInput(
-                "blocks to merge differ in dimension or parity".into(),
-            ));
-        }
-    }
-    let n = first.len();
-    let mut col_ptr = vec![0usize; n + 1];
-    let mut row_idx = Vec::new();
-    let mut scratch: Vec<usize> = Vec::new();
-    for c in 0..n {
-        scratch.clear();
-        for p in parts {
-            scratch.extend_from_slice(&p.row_idx[p.col_ptr[c]..p.col_ptr[c + 1]]);
-        }
-        scratch.sort_unstable();
-        scratch.dedup();
-        row_idx.extend_from_slice(&scratch);
-        col_ptr[c + 1] = row_idx.len();
-    }
-    let mut vals = Vec::with_capacity(parts.len());
-    for p in parts {
-        let mut v = vec![Complex64::new(0.0, 0.0); row_idx.len()];
-        for c in 0..n {
-            let urows = &row_idx[col_ptr[c]..col_ptr[c + 1]];
-            for idx in p.col_ptr[c]..p.col_ptr[c + 1] {
-                // rows are sorted and the union contains them
-                let pos = urows
-                    .binary_search(&p.row_idx[idx])
-                    .map_err(|_| LindbladError::Numerical("pattern union".into()))?;
-                v[col_ptr[c] + pos] = p.values[idx];
-            }
-        }
-        vals.push(v);
-    }
-    let nnz = row_idx.len();
-    let union =
-        BlockLiouvillian::from_parts(first, col_ptr, row_idx, vec![Complex64::new(0.0, 0.0); nnz]);
-    Ok((union, vals))
 }
 
 #[cfg(test)]
@@ -666,5 +672,64 @@ mod tests {
                     && !(parity[col % d] ^ parity[col / d]))
                 .count()
         );
+    }
+
+    #[test]
+    fn components_sum_to_the_whole_block() {
+        // L(H, C1, C2) = L(H, −) + L(0, C1) + L(0, C2), entry by entry on
+        // the union pattern, without parity and with a parity
+        let d = 6;
+        let parity: Vec<bool> = (0..d).map(|k| k % 2 == 1).collect();
+        let mut rng = Rng(11);
+        let (mut th, mut t1, mut t2) = (
+            TriMat::new((d, d)),
+            TriMat::new((d, d)),
+            TriMat::new((d, d)),
+        );
+        for i in 0..d {
+            th.add_triplet(i, i, Complex64::new(rng.next(), 0.0));
+            if i + 2 < d {
+                let v = rng.c();
+                th.add_triplet(i, i + 2, v);
+                th.add_triplet(i + 2, i, v.conj());
+                t2.add_triplet(i + 2, i, rng.c());
+            }
+            if i + 1 < d {
+                t1.add_triplet(i, i + 1, rng.c());
+            }
+        }
+        let h: CsMat<Complex64> = th.to_csc();
+        let zero = CsMat::<Complex64>::zero((d, d)).to_csc();
+        let (c1, c2) = (vec![t1.to_csc()], vec![t2.to_csc()]);
+        let both = vec![c1[0].clone(), c2[0].clone()];
+        for par in [None, Some(&parity[..])] {
+            let whole = BlockLiouvillian::assemble(&h, &both, par).unwrap();
+            let (union, parts) = BlockLiouvillian::assemble_components(
+                &[(&h, &[]), (&zero, &c1[..]), (&zero, &c2[..])],
+                par,
+            )
+            .unwrap();
+            assert_eq!(union.vec_indices(), whole.vec_indices());
+            assert_eq!(parts.len(), 3);
+            let sum: Vec<Complex64> = (0..union.nnz())
+                .map(|k| parts[0][k] + parts[1][k] + parts[2][k])
+                .collect();
+            let summed = BlockLiouvillian {
+                values: sum,
+                ..union.clone()
+            }
+            .to_csmat();
+            let w = whole.to_csmat();
+            let diff = &summed - &w;
+            let worst = diff.data().iter().map(|z| z.norm()).fold(0.0, f64::max);
+            assert!(worst < 1e-14, "parity {}: {worst}", par.is_some());
+            assert!(union.nnz() >= whole.nnz());
+        }
+        // components of different dimensions are refused
+        let small = CsMat::<Complex64>::zero((d - 1, d - 1)).to_csc();
+        assert!(matches!(
+            BlockLiouvillian::assemble_components(&[(&h, &[]), (&small, &[])], None),
+            Err(LindbladError::InvalidInput(_))
+        ));
     }
 }

@@ -63,7 +63,7 @@
 //! `Z = 2h/Λ`; otherwise `(0, 0, 1)`. Finite-N moments approach
 //! `⟨Jz⟩/j → Z`, `⟨Jx²⟩/j² → X²`, `⟨Jy²⟩/j² → Y²`, `⟨Jz²⟩/j² → Z²`.
 
-use crate::liouvillian::{union_patterns, BlockLiouvillian};
+use crate::liouvillian::BlockLiouvillian;
 use crate::ordering::nested_dissection;
 use crate::steady::{
     Arithmetic, ColumnOrdering, FactorStats, SteadyState, SteadyStateOptions, SteadyStatePlan,
@@ -451,14 +451,16 @@ impl LmgSolver {
         let h_l = scale(&ops.jx2, -2.0 / nf);
         let c_a = scale(&ops.jx, 2.0 * (2.0 / nf).sqrt());
         let c_b = scale(&ops.jp, (2.0 / nf).sqrt());
-        let parts = [
-            BlockLiouvillian::assemble(&h_h, &[], Some(&parity))?,
-            BlockLiouvillian::assemble(&h_l, &[], Some(&parity))?,
-            BlockLiouvillian::assemble(&zero_h, std::slice::from_ref(&c_a), Some(&parity))?,
-            BlockLiouvillian::assemble(&zero_h, std::slice::from_ref(&c_b), Some(&parity))?,
-        ];
-        let (union, comps) = union_patterns(&[&parts[0], &parts[1], &parts[2], &parts[3]])?;
-        drop(parts);
+        let no_collapse: &[CsMat<Complex64>] = &[];
+        let (union, comps) = BlockLiouvillian::assemble_components(
+            &[
+                (&h_h, no_collapse),
+                (&h_l, no_collapse),
+                (&zero_h, std::slice::from_ref(&c_a)),
+                (&zero_h, std::slice::from_ref(&c_b)),
+            ],
+            Some(&parity),
+        )?;
         let ordering = match ordering {
             LmgOrdering::Colamd => ColumnOrdering::Colamd,
             LmgOrdering::NestedDissection => match options.arithmetic {
