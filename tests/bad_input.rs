@@ -41,6 +41,24 @@ fn lmg_bad_values_are_refused_naming_the_flag() {
         (vec!["lmg", "--n", "10", "--h", "nan", "-o", os], "--h"),
         (vec!["lmg", "--n", "10", "--h", "0.1,inf", "-o", os], "--h"),
         (
+            vec!["lmg", "--n", "10", "--h", "0.5", "--threads", "0", "-o", os],
+            "--threads",
+        ),
+        (
+            vec![
+                "lmg",
+                "--n",
+                "10",
+                "--h",
+                "0.5",
+                "--threads",
+                "two",
+                "-o",
+                os,
+            ],
+            "--threads",
+        ),
+        (
             vec![
                 "lmg",
                 "--n",

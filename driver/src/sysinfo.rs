@@ -45,6 +45,14 @@ pub fn launcher_local_size() -> Option<u32> {
     .find_map(|v| std::env::var(v).ok().and_then(|s| s.parse().ok()))
 }
 
+/// Threads for one rank: this node's cores (the CPU set this process may
+/// use) shared evenly among the ranks the launcher placed on the node.
+pub fn auto_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let ranks = launcher_local_size().unwrap_or(1).max(1) as usize;
+    (cores / ranks).max(1)
+}
+
 /// Human-readable bytes.
 pub fn format_bytes(b: u64) -> String {
     let b = b as f64;

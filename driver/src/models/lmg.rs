@@ -53,6 +53,11 @@ pub struct LmgArgs {
     /// or complex (the generic reference).
     #[arg(long = "arithmetic", value_name = "KIND", default_value = "real")]
     pub arithmetic: String,
+    /// Threads per rank of the nd factorization (independent subtrees in
+    /// parallel; results are bit-identical for any count): a number ≥ 1, or
+    /// auto = this node's cores shared among the ranks placed on it.
+    #[arg(long = "threads", value_name = "T", default_value = "auto")]
+    pub threads: String,
     #[command(flatten)]
     pub output: crate::cli::OutputArgs,
 }
@@ -140,6 +145,19 @@ impl LmgModel {
                 .into())
             }
         };
+        let threads = match a.threads.as_str() {
+            "auto" => crate::sysinfo::auto_threads(),
+            t => match t.parse::<usize>() {
+                Ok(t) if t >= 1 => t,
+                _ => {
+                    return Err(InputError::new(
+                        "--threads",
+                        format!("'{t}' is not a thread count: use a whole number ≥ 1 or auto"),
+                    )
+                    .into())
+                }
+            },
+        };
         let n_max = *n.iter().max().expect("grid is not empty") as usize;
         crate::check_memory(
             "--n",
@@ -154,6 +172,7 @@ impl LmgModel {
             ordering,
             options: SteadyStateOptions {
                 arithmetic,
+                threads,
                 ..Default::default()
             },
         })

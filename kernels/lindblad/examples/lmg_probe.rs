@@ -2,7 +2,8 @@
 //! `lmg_probe N [h] [nd|colamd] [real|complex] [lambda] [gamma_b]`.
 //!
 //! Prints the plan size, fill (`nnz(L+U)`) and flops of the factorization,
-//! the time of `LmgSolver::new` and of one `solve`, the observables, the
+//! the time of `LmgSolver::new`, of one `solve` and of a second one on the
+//! same plan (warm buffers), with `QK_THREADS` factorization threads, the observables, the
 //! process peak RSS (VmHWM, Linux) and `estimate_memory_bytes(N)`. Run one N
 //! per process so VmHWM is meaningful.
 
@@ -33,8 +34,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let lambda: f64 = args.get(5).map(|s| s.parse()).transpose()?.unwrap_or(1.0);
     let gamma_b: f64 = args.get(6).map(|s| s.parse()).transpose()?.unwrap_or(0.2);
+    let threads: usize = std::env::var("QK_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
     let options = SteadyStateOptions {
         arithmetic,
+        threads,
         ..Default::default()
     };
     let t0 = Instant::now();
@@ -50,10 +56,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t1 = Instant::now();
     let obs = solver.solve(&p)?;
     let t_solve = t1.elapsed().as_secs_f64();
+    // a second point on the same plan (buffers warm, as in a sweep)
+    let t2 = Instant::now();
+    solver.solve(&LmgParams { h: h + 1e-3, ..p })?;
+    let t_again = t2.elapsed().as_secs_f64();
     let st = solver.factor_stats();
     println!(
         "N={n} ordering={ordering:?} arithmetic={arithmetic:?} unknowns={} nnz_a={} \
-         nnz_lu={} flops={:.3e} new={t_new:.4}s solve={t_solve:.4}s peak_rss={} est={}",
+         nnz_lu={} flops={:.3e} new={t_new:.4}s solve={t_solve:.4}s again={t_again:.4}s peak_rss={} est={}",
         solver.unknowns(),
         st.nnz_a,
         st.nnz_lu,

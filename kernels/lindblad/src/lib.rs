@@ -12,9 +12,11 @@
 //!   (eq. 9), semiclassical limit (eqs. 6–7) and the per-N plan
 //!   [`LmgSolver`] used by the `qk` driver.
 //!
-//! All factorizations run with `faer::Par::Seq`: results are bit-identical
-//! whatever the number of threads, and one process per core is the intended
-//! parallelism.
+//! Dense kernels run with `faer::Par::Seq`. The multifrontal LU can deal
+//! independent subtrees of its elimination tree to threads
+//! ([`SteadyStateOptions::threads`]); every front is summed in the same
+//! order, so results are bit-identical whatever the number of threads or
+//! ranks.
 //!
 //! # Example
 //!

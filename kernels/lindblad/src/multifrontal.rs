@@ -23,7 +23,17 @@
 //! refinement on `A` in the caller. The factors hold `Σ f² + 2fb` entries and
 //! cost `Σ 2f³/3 + 2f²b + 2fb²` flops (f = |F_s|, b = |B_s|), against the
 //! `O(n log n)` / `O(n^{3/2})` of nested dissection on a 2D grid (George 1973).
-//! Dense kernels: faer (`Par::Seq`, bit-identical for any thread count).
+//! Dense kernels: faer (`Par::Seq`).
+//!
+//! # Threads
+//!
+//! Subtrees of the elimination tree are independent: [`schedule`] descends
+//! from the root, moving the most expensive subtree's root to a sequential
+//! "top" while that lowers the estimated time, and deals the subtrees
+//! largest first to the least loaded thread. Each thread factorizes its
+//! subtrees with its own workspace; the calling thread then does the top.
+//! Children's contribution blocks are added in a fixed order whatever
+//! thread produced them, so the factors are bit-identical for any count.
 
 use crate::ordering::NdTree;
 use crate::LindbladError;
@@ -53,6 +63,51 @@ struct Node {
     piv: Vec<usize>,
 }
 
+/// Contribution blocks of the subtree roots a thread factorized.
+type RootBlocks = Vec<(usize, Vec<f64>)>;
+
+/// Buffers of one factorization worker, reused across factorizations.
+struct Workspace {
+    front: Vec<f64>,
+    /// Contribution blocks of finished nodes whose parent this worker has
+    /// not assembled yet (postorder: a node's children are on top).
+    stack: Vec<f64>,
+    /// `(node, offset in stack)` of each block on the stack.
+    records: Vec<(usize, usize)>,
+    piv_inv: Vec<usize>,
+    lu_mem: MemBuffer,
+}
+
+impl Workspace {
+    fn new(fmax: usize) -> Result<Self, LindbladError> {
+        let lu_mem = MemBuffer::try_new(lu_in_place_scratch::<usize, f64>(
+            fmax,
+            fmax,
+            Par::Seq,
+            Default::default(),
+        ))
+        .map_err(|_| LindbladError::OutOfMemory)?;
+        Ok(Self {
+            front: Vec::new(),
+            stack: Vec::new(),
+            records: Vec::new(),
+            piv_inv: Vec::new(),
+            lu_mem,
+        })
+    }
+}
+
+/// Static schedule of a factorization on `T` threads: disjoint subtrees
+/// (contiguous postorder ranges `[first, root]`) dealt to the threads, and
+/// the remaining top nodes, factorized afterwards by the calling thread.
+#[derive(Debug, Default)]
+struct Schedule {
+    /// Per thread, its subtrees as `(first, root)`.
+    subtrees: Vec<Vec<(usize, usize)>>,
+    /// Nodes outside every subtree, in postorder.
+    top: Vec<usize>,
+}
+
 /// Symbolic + numeric multifrontal LU (see the module docs).
 pub(crate) struct Multifrontal {
     n: usize,
@@ -63,10 +118,8 @@ pub(crate) struct Multifrontal {
     pub(crate) nnz_lu: u64,
     pub(crate) flops: f64,
     work: Vec<f64>,
-    front: Vec<f64>,
-    stack: Vec<f64>,
-    piv_inv: Vec<usize>,
-    lu_mem: MemBuffer,
+    schedule: Schedule,
+    workspaces: Vec<Workspace>,
 }
 
 impl Multifrontal {
@@ -76,6 +129,7 @@ impl Multifrontal {
         col_ptr: &[usize],
         row_idx: &[usize],
         tree: NdTree,
+        threads: usize,
     ) -> Result<Self, LindbladError> {
         let NdTree {
             order: perm,
@@ -211,13 +265,10 @@ impl Multifrontal {
             }
         }
         let fmax = nodes.iter().map(|nd| nd.end - nd.start).max().unwrap_or(0);
-        let lu_mem = MemBuffer::try_new(lu_in_place_scratch::<usize, f64>(
-            fmax,
-            fmax,
-            Par::Seq,
-            Default::default(),
-        ))
-        .map_err(|_| LindbladError::OutOfMemory)?;
+        let schedule = schedule(&nodes, threads.max(1));
+        let workspaces = (0..schedule.subtrees.len().max(1))
+            .map(|_| Workspace::new(fmax))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             n,
             perm,
@@ -225,138 +276,97 @@ impl Multifrontal {
             nnz_lu,
             flops,
             work: vec![0.0; n],
-            front: Vec::new(),
-            stack: Vec::new(),
-            piv_inv: Vec::new(),
-            lu_mem,
+            schedule,
+            workspaces,
         })
     }
 
     /// Numeric factorization of `values` (aligned with the pattern).
+    ///
+    /// The subtrees of the schedule run on their threads, each with its own
+    /// workspace; the calling thread then factorizes the top nodes with the
+    /// subtree roots' contribution blocks. Every front is computed by the
+    /// same sequential code whatever the thread, so the factors are
+    /// bit-identical for any thread count.
     pub(crate) fn factorize(&mut self, values: &[f64]) -> Result<(), LindbladError> {
         let amax = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         let tiny = 1e-13 * amax;
-        // Contribution blocks live on a stack (postorder: the children of a
-        // node are the topmost blocks when it is assembled); the front and
-        // the blocks reuse their buffers across factorizations.
-        let mut records: Vec<(usize, usize)> = Vec::new(); // (node, offset)
-        self.stack.clear();
-        let mut piv_inv = std::mem::take(&mut self.piv_inv);
-        for s in 0..self.nodes.len() {
-            let (f, b) = {
-                let nd = &self.nodes[s];
-                (nd.end - nd.start, nd.boundary.len())
-            };
-            let m = f + b;
-            if self.front.len() < m * m {
-                self.front.resize(m * m, 0.0);
-            }
-            let buf = &mut self.front[..m * m];
-            buf.fill(0.0);
-            let mut front = MatMut::from_column_major_slice_mut(buf, m, m);
-            for &(pos, r, c) in &self.nodes[s].asm {
-                front[(r as usize, c as usize)] += values[pos as usize];
-            }
-            let nkids = self.nodes[s].children.len();
-            let mut lowest = self.stack.len();
-            for _ in 0..nkids {
-                let Some(&(c, off)) = records.last() else {
-                    break;
-                };
-                let Some(ci) = self.nodes[s].children.iter().position(|&k| k == c) else {
-                    break;
-                };
-                records.pop();
-                let map = &self.nodes[s].child_maps[ci];
-                let bc = map.len();
-                let block = &self.stack[off..off + bc * bc];
-                for (j, &mj) in map.iter().enumerate() {
-                    let col = &block[j * bc..(j + 1) * bc];
-                    let mut dst = front.rb_mut().col_mut(mj as usize);
-                    for (i, &mi) in map.iter().enumerate() {
-                        dst[mi as usize] += col[i];
-                    }
-                }
-                lowest = lowest.min(off);
-            }
-            self.stack.truncate(lowest);
-            if records
+        let nn = self.nodes.len();
+        let mut detached: Vec<Option<Vec<f64>>> = (0..nn).map(|_| None).collect();
+        let (subtrees, top) = (&self.schedule.subtrees, &self.schedule.top);
+        if !subtrees.is_empty() {
+            // cut the node array into the disjoint subtree ranges
+            let mut ranges: Vec<(usize, usize, usize)> = subtrees
                 .iter()
-                .any(|&(c, _)| self.nodes[s].children.contains(&c))
-            {
-                self.piv_inv = piv_inv;
-                return Err(LindbladError::Numerical(
-                    "multifrontal contribution stack out of order".into(),
-                ));
+                .enumerate()
+                .flat_map(|(w, list)| list.iter().map(move |&(a, b)| (a, b, w)))
+                .collect();
+            ranges.sort_unstable();
+            let mut per_worker: Vec<Vec<(usize, &mut [Node])>> =
+                (0..subtrees.len()).map(|_| Vec::new()).collect();
+            let mut rest: &mut [Node] = &mut self.nodes;
+            let mut at = 0;
+            for &(first, root, w) in &ranges {
+                let (_, tail) = rest.split_at_mut(first - at);
+                let (mine, tail) = tail.split_at_mut(root + 1 - first);
+                per_worker[w].push((first, mine));
+                rest = tail;
+                at = root + 1;
             }
-            let nd = &mut self.nodes[s];
-            nd.piv.resize(f, 0);
-            piv_inv.resize(f.max(piv_inv.len()), 0);
-            {
-                let (f11, _f12, _f21, _f22) = front.rb_mut().split_at_mut(f, f);
-                lu_in_place(
-                    f11,
-                    &mut nd.piv,
-                    &mut piv_inv[..f],
-                    Par::Seq,
-                    MemStack::new(&mut self.lu_mem),
-                    Default::default(),
-                );
-            }
-            for k in 0..f {
-                let u = front[(k, k)];
-                if u.is_nan() || u.abs() <= tiny {
-                    self.piv_inv = piv_inv;
-                    return Err(LindbladError::Singular(format!(
-                        "pivot {u:e} below {tiny:e} in a front of the multifrontal LU \
-                         (near-singular system; try another ordering)"
-                    )));
+            let results: Vec<Result<RootBlocks, LindbladError>> =
+                std::thread::scope(|sc| {
+                    let handles: Vec<_> = per_worker
+                        .into_iter()
+                        .zip(self.workspaces.iter_mut())
+                        .map(|(list, ws)| {
+                            sc.spawn(move || {
+                                let mut roots = Vec::with_capacity(list.len());
+                                for (first, nodes) in list {
+                                    let root = first + nodes.len() - 1;
+                                    factor_nodes(
+                                        nodes,
+                                        first,
+                                        first..=root,
+                                        ws,
+                                        values,
+                                        tiny,
+                                        &mut |_| None,
+                                    )?;
+                                    roots.push((root, take_block(ws, root)?));
+                                }
+                                Ok(roots)
+                            })
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| {
+                            h.join().unwrap_or_else(|_| {
+                                Err(LindbladError::Numerical(
+                                    "factorization thread panicked".into(),
+                                ))
+                            })
+                        })
+                        .collect()
+                });
+            for r in results {
+                for (root, block) in r? {
+                    detached[root] = Some(block);
                 }
-            }
-            let (f11, f12, mut f21, mut f22) = front.split_at_mut(f, f);
-            // U12 = L11⁻¹ P F12
-            if nd.u12.nrows() != f || nd.u12.ncols() != b {
-                nd.u12 = Mat::zeros(f, b);
-            }
-            for j in 0..b {
-                for i in 0..f {
-                    nd.u12[(i, j)] = f12[(nd.piv[i], j)];
-                }
-            }
-            solve_unit_lower_triangular_in_place(f11.rb(), nd.u12.as_mut(), Par::Seq);
-            // L21 = F21 U11⁻¹  ⇔  U11ᵀ L21ᵀ = F21ᵀ
-            solve_lower_triangular_in_place(
-                f11.rb().transpose(),
-                f21.rb_mut().transpose_mut(),
-                Par::Seq,
-            );
-            if b > 0 {
-                matmul(
-                    f22.rb_mut(),
-                    Accum::Add,
-                    f21.rb(),
-                    nd.u12.as_ref(),
-                    -1.0,
-                    Par::Seq,
-                );
-            }
-            if nd.lu.nrows() != f {
-                nd.lu = Mat::zeros(f, f);
-            }
-            nd.lu.copy_from(f11.rb());
-            if nd.l21.nrows() != b || nd.l21.ncols() != f {
-                nd.l21 = Mat::zeros(b, f);
-            }
-            nd.l21.copy_from(f21.rb());
-            if b > 0 {
-                let off = self.stack.len();
-                for j in 0..b {
-                    self.stack.extend(f22.rb().col(j).iter().copied());
-                }
-                records.push((s, off));
             }
         }
-        self.piv_inv = piv_inv;
+        let ws = &mut self.workspaces[0];
+        factor_nodes(
+            &mut self.nodes,
+            0,
+            top.iter().copied(),
+            ws,
+            values,
+            tiny,
+            &mut |c| detached[c].take(),
+        )?;
+        ws.stack.clear();
+        ws.records.clear();
         Ok(())
     }
 
@@ -413,5 +423,244 @@ impl Multifrontal {
     /// Order of the system.
     pub(crate) fn n(&self) -> usize {
         self.n
+    }
+}
+
+/// The contribution block of `root`, the only block left on `ws`'s stack
+/// after its subtree (empty for a node without boundary).
+fn take_block(ws: &mut Workspace, root: usize) -> Result<Vec<f64>, LindbladError> {
+    let block = match ws.records.pop() {
+        Some((s, off)) if s == root => ws.stack[off..].to_vec(),
+        Some(_) => {
+            return Err(LindbladError::Numerical(
+                "multifrontal contribution stack out of order".into(),
+            ))
+        }
+        None => Vec::new(),
+    };
+    ws.stack.clear();
+    ws.records.clear();
+    Ok(block)
+}
+
+/// Factorizes `order` (global node indices, postorder) of `nodes`, the slice
+/// of the node array starting at global index `base`. A child's
+/// contribution block comes from `external` when it was computed elsewhere,
+/// otherwise from the top of `ws`'s stack.
+fn factor_nodes(
+    nodes: &mut [Node],
+    base: usize,
+    order: impl Iterator<Item = usize>,
+    ws: &mut Workspace,
+    values: &[f64],
+    tiny: f64,
+    external: &mut dyn FnMut(usize) -> Option<Vec<f64>>,
+) -> Result<(), LindbladError> {
+    for s in order {
+        let nd = &mut nodes[s - base];
+        let (f, b) = (nd.end - nd.start, nd.boundary.len());
+        let m = f + b;
+        if ws.front.len() < m * m {
+            ws.front.resize(m * m, 0.0);
+        }
+        let buf = &mut ws.front[..m * m];
+        buf.fill(0.0);
+        let mut front = MatMut::from_column_major_slice_mut(buf, m, m);
+        for &(pos, r, c) in &nd.asm {
+            front[(r as usize, c as usize)] += values[pos as usize];
+        }
+        let extend_add = |front: &mut MatMut<'_, f64>, map: &[u32], block: &[f64]| {
+            let bc = map.len();
+            for (j, &mj) in map.iter().enumerate() {
+                let col = &block[j * bc..(j + 1) * bc];
+                let mut dst = front.rb_mut().col_mut(mj as usize);
+                for (i, &mi) in map.iter().enumerate() {
+                    dst[mi as usize] += col[i];
+                }
+            }
+        };
+        // children's blocks: computed elsewhere, or on top of the stack;
+        // added in the order of `children` whatever their source, so the
+        // sums (and the factors) are the same for any thread count
+        let nkids = nd.children.len();
+        let mut owned: Vec<Option<Vec<f64>>> = nd.children.iter().map(|&c| external(c)).collect();
+        let mut at: Vec<Option<usize>> = vec![None; nkids];
+        let mut lowest = ws.stack.len();
+        for _ in owned.iter().filter(|o| o.is_none()) {
+            let Some(&(c, off)) = ws.records.last() else {
+                break;
+            };
+            let Some(ci) = nd.children.iter().position(|&k| k == c) else {
+                break;
+            };
+            ws.records.pop();
+            at[ci] = Some(off);
+            lowest = lowest.min(off);
+        }
+        for ci in 0..nkids {
+            let map = &nd.child_maps[ci];
+            let bc = map.len();
+            if let Some(block) = owned[ci].take() {
+                extend_add(&mut front, map, &block);
+            } else if let Some(off) = at[ci] {
+                extend_add(&mut front, map, &ws.stack[off..off + bc * bc]);
+            }
+        }
+        ws.stack.truncate(lowest);
+        if ws.records.iter().any(|&(c, _)| nd.children.contains(&c)) {
+            return Err(LindbladError::Numerical(
+                "multifrontal contribution stack out of order".into(),
+            ));
+        }
+        nd.piv.resize(f, 0);
+        ws.piv_inv.resize(f.max(ws.piv_inv.len()), 0);
+        {
+            let (f11, _f12, _f21, _f22) = front.rb_mut().split_at_mut(f, f);
+            lu_in_place(
+                f11,
+                &mut nd.piv,
+                &mut ws.piv_inv[..f],
+                Par::Seq,
+                MemStack::new(&mut ws.lu_mem),
+                Default::default(),
+            );
+        }
+        for k in 0..f {
+            let u = front[(k, k)];
+            if u.is_nan() || u.abs() <= tiny {
+                return Err(LindbladError::Singular(format!(
+                    "pivot {u:e} below {tiny:e} in a front of the multifrontal LU \
+                     (near-singular system; try another ordering)"
+                )));
+            }
+        }
+        let (f11, f12, mut f21, mut f22) = front.split_at_mut(f, f);
+        // U12 = L11⁻¹ P F12
+        if nd.u12.nrows() != f || nd.u12.ncols() != b {
+            nd.u12 = Mat::zeros(f, b);
+        }
+        for j in 0..b {
+            for i in 0..f {
+                nd.u12[(i, j)] = f12[(nd.piv[i], j)];
+            }
+        }
+        solve_unit_lower_triangular_in_place(f11.rb(), nd.u12.as_mut(), Par::Seq);
+        // L21 = F21 U11⁻¹  ⇔  U11ᵀ L21ᵀ = F21ᵀ
+        solve_lower_triangular_in_place(
+            f11.rb().transpose(),
+            f21.rb_mut().transpose_mut(),
+            Par::Seq,
+        );
+        if b > 0 {
+            matmul(
+                f22.rb_mut(),
+                Accum::Add,
+                f21.rb(),
+                nd.u12.as_ref(),
+                -1.0,
+                Par::Seq,
+            );
+        }
+        if nd.lu.nrows() != f {
+            nd.lu = Mat::zeros(f, f);
+        }
+        nd.lu.copy_from(f11.rb());
+        if nd.l21.nrows() != b || nd.l21.ncols() != f {
+            nd.l21 = Mat::zeros(b, f);
+        }
+        nd.l21.copy_from(f21.rb());
+        if b > 0 {
+            let off = ws.stack.len();
+            for j in 0..b {
+                ws.stack.extend(f22.rb().col(j).iter().copied());
+            }
+            ws.records.push((s, off));
+        }
+    }
+    Ok(())
+}
+
+/// Dense flops of one front (`f` eliminated, `b` boundary unknowns).
+fn front_flops(f: usize, b: usize) -> f64 {
+    let (f, b) = (f as f64, b as f64);
+    2.0 * f * f * f / 3.0 + 2.0 * f * f * b + 2.0 * f * b * b
+}
+
+/// Splits the tree for `threads` threads: starting from the root, the most
+/// expensive subtree is replaced by its children's subtrees (its root joins
+/// the sequential top) while that lowers the estimated time
+/// `Σ top + max over threads Σ subtrees`, with subtrees dealt largest first
+/// to the least loaded thread. One thread: everything is top.
+fn schedule(nodes: &[Node], threads: usize) -> Schedule {
+    let nn = nodes.len();
+    if threads <= 1 || nn == 0 {
+        return Schedule {
+            subtrees: Vec::new(),
+            top: (0..nn).collect(),
+        };
+    }
+    // subtree cost and first node (postorder: children before parents)
+    let mut cost = vec![0.0f64; nn];
+    let mut first: Vec<usize> = (0..nn).collect();
+    for s in 0..nn {
+        let nd = &nodes[s];
+        cost[s] += front_flops(nd.end - nd.start, nd.boundary.len());
+        for &c in &nd.children {
+            cost[s] += cost[c];
+            first[s] = first[s].min(first[c]);
+        }
+    }
+    let roots: Vec<usize> = (0..nn)
+        .filter(|&s| !nodes.iter().any(|p| p.children.contains(&s)))
+        .collect();
+    let deal = |set: &[usize]| -> (f64, Vec<Vec<usize>>) {
+        let mut sorted = set.to_vec();
+        sorted.sort_by(|a, b| cost[*b].total_cmp(&cost[*a]));
+        let mut load = vec![0.0f64; threads];
+        let mut bins = vec![Vec::new(); threads];
+        for s in sorted {
+            let w = (0..threads)
+                .min_by(|&a, &b| load[a].total_cmp(&load[b]))
+                .unwrap_or(0);
+            load[w] += cost[s];
+            bins[w].push(s);
+        }
+        (load.iter().fold(0.0f64, |m, &l| m.max(l)), bins)
+    };
+    let own = |s: usize| front_flops(nodes[s].end - nodes[s].start, nodes[s].boundary.len());
+    // greedy descent; the best split seen wins (a chain node such as the
+    // trace-row separator gains nothing by itself but opens the next split)
+    let mut set = roots;
+    let mut top_cost = 0.0;
+    let mut top_nodes: Vec<usize> = Vec::new();
+    let (span, bins) = deal(&set);
+    let mut best = (span, bins, 0usize);
+    for _ in 0..64 {
+        let Some((k, &s)) = set
+            .iter()
+            .enumerate()
+            .filter(|(_, &s)| !nodes[s].children.is_empty())
+            .max_by(|a, b| cost[*a.1].total_cmp(&cost[*b.1]))
+        else {
+            break;
+        };
+        set.swap_remove(k);
+        set.extend_from_slice(&nodes[s].children);
+        top_cost += own(s);
+        top_nodes.push(s);
+        let (span, bins) = deal(&set);
+        if top_cost + span < best.0 {
+            best = (top_cost + span, bins, top_nodes.len());
+        }
+    }
+    let (_, bins, ntop) = best;
+    let mut top: Vec<usize> = top_nodes[..ntop].to_vec();
+    top.sort_unstable();
+    Schedule {
+        subtrees: bins
+            .into_iter()
+            .map(|b| b.into_iter().map(|r| (first[r], r)).collect())
+            .collect(),
+        top,
     }
 }

@@ -43,8 +43,9 @@
 //!   caller-supplied column order ([`ColumnOrdering`]); its fill is bounded
 //!   by the Cholesky factor of `AᵀA`.
 //!
-//! Always sequential (`Par::Seq`): results are bit-identical for any thread
-//! count. The ordering and symbolic analysis are done once per pattern
+//! Dense kernels are sequential (`Par::Seq`); the multifrontal LU runs
+//! independent subtrees on `threads` threads. Results are bit-identical for
+//! any thread count. The ordering and symbolic analysis are done once per pattern
 //! ([`SteadyStatePlan::new`]); each [`SteadyStatePlan::solve_values`]
 //! refactorizes numerically, solves, and applies up to
 //! `max_refinement_steps` steps of iterative refinement on `A x = b` while
@@ -116,6 +117,10 @@ pub struct SteadyStateOptions {
     pub max_refinement_steps: usize,
     /// Real (Hermitian) or complex formulation.
     pub arithmetic: Arithmetic,
+    /// Threads of the multifrontal factorization (independent subtrees of
+    /// the elimination tree in parallel; the factors are bit-identical for
+    /// any count). The other factorizations are sequential.
+    pub threads: usize,
 }
 
 impl Default for SteadyStateOptions {
@@ -125,6 +130,7 @@ impl Default for SteadyStateOptions {
             positivity_tol: 1e-6,
             max_refinement_steps: 10,
             arithmetic: Arithmetic::Real,
+            threads: 1,
         }
     }
 }
@@ -493,7 +499,12 @@ impl SteadyStatePlan {
             Arithmetic::Complex => {
                 System::Complex(Box::new(complex_system(block, &diag_block, &ordering)?))
             }
-            Arithmetic::Real => System::Real(Box::new(real_system(block, &diag_block, &ordering)?)),
+            Arithmetic::Real => System::Real(Box::new(real_system(
+                block,
+                &diag_block,
+                &ordering,
+                options.threads,
+            )?)),
         };
         let sectors = match block.parity() {
             Some(p) => {
@@ -870,6 +881,7 @@ fn real_system(
     block: &BlockLiouvillian,
     diag_block: &[usize],
     ordering: &ColumnOrdering,
+    threads: usize,
 ) -> Result<RealSystem, LindbladError> {
     let n = block.len();
     let d = block.dim();
@@ -1004,7 +1016,9 @@ fn real_system(
                 last[blk_re[k]] = true;
             }
             let tree = crate::ordering::nested_dissection_tree(&rc, &last, 1, 64);
-            RealFactor::Multifrontal(Box::new(Multifrontal::new(n, &col_ptr, &row_idx, tree)?))
+            RealFactor::Multifrontal(Box::new(Multifrontal::new(
+                n, &col_ptr, &row_idx, tree, threads,
+            )?))
         }
         _ => {
             let order = system_order(sym, ordering, n, |k| [blk_re[k], blk_im[k]])?;

@@ -165,3 +165,37 @@ fn refinement_near_criticality() {
     let e = s.solve(&p).unwrap_err();
     assert!(e.to_string().contains("relative residual"), "{e}");
 }
+
+#[test]
+fn threads_give_bit_identical_states() {
+    // the multifrontal factorization deals subtrees to threads; every front
+    // is summed in the same order, so ρ must match to the last bit
+    let p = LmgParams {
+        n: 60,
+        h: 0.9,
+        lambda: 1.0,
+        gamma_a: 0.01,
+        gamma_b: 0.2,
+    };
+    let state = |threads: usize| {
+        let options = SteadyStateOptions {
+            threads,
+            ..Default::default()
+        };
+        let mut s = LmgSolver::with_ordering(60, options, LmgOrdering::NestedDissection).unwrap();
+        s.solve_with_state(&p).unwrap().1.rho
+    };
+    let one = state(1);
+    for threads in [2, 3, 4] {
+        let other = state(threads);
+        for j in 0..one.ncols() {
+            for i in 0..one.nrows() {
+                let (a, b) = (one[(i, j)], other[(i, j)]);
+                assert!(
+                    a.re.to_bits() == b.re.to_bits() && a.im.to_bits() == b.im.to_bits(),
+                    "threads = {threads}: rho[{i},{j}] {a} vs {b}"
+                );
+            }
+        }
+    }
+}
