@@ -10,7 +10,7 @@ use crate::grid::{self, real_axis, Axis, AxisValues, Grid};
 use crate::model::{Model, ObservableSpec, Worker};
 use clap::Args;
 use mpi::topology::SimpleCommunicator;
-use qk_lindblad::{Arithmetic, LmgOrdering, LmgParams, LmgSolver, SteadyStateOptions};
+use qk_lindblad::{Arithmetic, LmgOrdering, LmgParams, LmgSolver, SolveMethod, SteadyStateOptions};
 
 #[derive(Args, Debug)]
 pub struct LmgArgs {
@@ -58,6 +58,12 @@ pub struct LmgArgs {
     /// auto = this node's cores shared among the ranks placed on it.
     #[arg(long = "threads", value_name = "T", default_value = "auto")]
     pub threads: String,
+    /// Linear solver: direct (double-precision LU + refinement) or gmres
+    /// (GMRES preconditioned by the single-precision nd factor: about half
+    /// the factor memory, for the largest N; needs --ordering nd and
+    /// --arithmetic real). Iterations per point go to /results.
+    #[arg(long = "method", value_name = "METHOD", default_value = "direct")]
+    pub method: String,
     #[command(flatten)]
     pub output: crate::cli::OutputArgs,
 }
@@ -158,14 +164,29 @@ impl LmgModel {
                 }
             },
         };
+        let method: SolveMethod = a.method.parse().map_err(|_| {
+            InputError::new(
+                "--method",
+                format!("'{}' is not a method: use direct or gmres", a.method),
+            )
+        })?;
+        if method == SolveMethod::Gmres
+            && (ordering != LmgOrdering::NestedDissection || arithmetic != Arithmetic::Real)
+        {
+            return Err(InputError::new(
+                "--method",
+                "gmres needs --ordering nd and --arithmetic real (its preconditioner is the nd factor)",
+            )
+            .into());
+        }
         let n_max = *n.iter().max().expect("grid is not empty") as usize;
         crate::check_memory(
             "--n",
             &format!(
-                "N = {n_max} with --ordering {} --arithmetic {}",
-                a.ordering, a.arithmetic
+                "N = {n_max} with --ordering {} --arithmetic {} --method {}",
+                a.ordering, a.arithmetic, a.method
             ),
-            qk_lindblad::lmg::estimate_memory_bytes_for(n_max, ordering, arithmetic),
+            qk_lindblad::lmg::estimate_memory_bytes_for(n_max, ordering, arithmetic, method),
         )?;
         Ok(LmgModel {
             grid: Grid::new(vec![n_axis, h, lambda, gamma_a, gamma_b]),
@@ -173,13 +194,14 @@ impl LmgModel {
             options: SteadyStateOptions {
                 arithmetic,
                 threads,
+                method,
                 ..Default::default()
             },
         })
     }
 }
 
-const OBSERVABLES: [(&str, &str); 10] = [
+const OBSERVABLES: [(&str, &str); 12] = [
     ("jz", "⟨Jz⟩/j"),
     ("jx2", "⟨Jx²⟩/j²"),
     ("jy2", "⟨Jy²⟩/j²"),
@@ -196,6 +218,14 @@ const OBSERVABLES: [(&str, &str); 10] = [
     ("hermiticity_error", "max |ρ - ρ†| / max |ρ|"),
     ("min_eigenvalue", "smallest eigenvalue of ρ (positivity)"),
     ("purity", "Tr ρ²"),
+    (
+        "refinement_steps",
+        "iterative-refinement steps on the trace-constrained system",
+    ),
+    (
+        "krylov_iterations",
+        "GMRES iterations (--method gmres; 0 for direct)",
+    ),
 ];
 
 impl Model for LmgModel {
@@ -269,6 +299,8 @@ impl Worker for LmgWorker {
             o.hermiticity_error,
             o.min_eigenvalue,
             o.purity,
+            o.refinement_steps as f64,
+            o.krylov_iterations as f64,
         ])
     }
 }

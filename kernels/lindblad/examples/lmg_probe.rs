@@ -3,12 +3,13 @@
 //!
 //! Prints the plan size, fill (`nnz(L+U)`) and flops of the factorization,
 //! the time of `LmgSolver::new`, of one `solve` and of a second one on the
-//! same plan (warm buffers), with `QK_THREADS` factorization threads, the observables, the
+//! same plan (warm buffers), with `QK_THREADS` factorization threads and `QK_METHOD` (direct, gmres), the observables, the
 //! process peak RSS (VmHWM, Linux) and `estimate_memory_bytes(N)`. Run one N
 //! per process so VmHWM is meaningful.
 
 use qk_lindblad::{
-    estimate_memory_bytes, Arithmetic, LmgOrdering, LmgParams, LmgSolver, SteadyStateOptions,
+    estimate_memory_bytes, Arithmetic, LmgOrdering, LmgParams, LmgSolver, SolveMethod,
+    SteadyStateOptions,
 };
 use std::time::Instant;
 
@@ -38,9 +39,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
+    let method: SolveMethod = std::env::var("QK_METHOD")
+        .ok()
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or_default();
     let options = SteadyStateOptions {
         arithmetic,
         threads,
+        method,
         ..Default::default()
     };
     let t0 = Instant::now();

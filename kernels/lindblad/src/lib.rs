@@ -45,6 +45,7 @@
 
 pub mod dense;
 mod error;
+pub mod krylov;
 pub mod liouvillian;
 pub mod lmg;
 mod multifrontal;
@@ -61,7 +62,7 @@ pub use lmg::{
     LmgParams, LmgSolver, SpinMoments, SpinOperators,
 };
 pub use steady::{
-    steady_state, Arithmetic, ColumnOrdering, FactorStats, Quality, SteadyState,
+    steady_state, Arithmetic, ColumnOrdering, FactorStats, Quality, SolveMethod, SteadyState,
     SteadyStateOptions, SteadyStatePlan,
 };
 

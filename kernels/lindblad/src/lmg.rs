@@ -66,7 +66,8 @@
 use crate::liouvillian::BlockLiouvillian;
 use crate::ordering::nested_dissection;
 use crate::steady::{
-    Arithmetic, ColumnOrdering, FactorStats, SteadyState, SteadyStateOptions, SteadyStatePlan,
+    Arithmetic, ColumnOrdering, FactorStats, SolveMethod, SteadyState, SteadyStateOptions,
+    SteadyStatePlan,
 };
 use crate::LindbladError;
 use faer::MatRef;
@@ -111,6 +112,10 @@ pub struct LmgObservables {
     pub min_eigenvalue: f64,
     /// `Tr ρ²`.
     pub purity: f64,
+    /// Iterative-refinement steps on the trace-constrained system.
+    pub refinement_steps: usize,
+    /// GMRES iterations ([`crate::SolveMethod::Gmres`]; 0 for direct).
+    pub krylov_iterations: usize,
 }
 
 /// Raw (un-normalized) first and second spin moments of a state.
@@ -542,7 +547,10 @@ impl LmgSolver {
 
     /// One forward/backward substitution with the factors of the last
     /// [`factorize_only`](Self::factorize_only) (for benchmarks).
-    pub fn substitute_only(&mut self) {
+    ///
+    /// # Errors
+    /// As [`SteadyStatePlan::substitute_only`].
+    pub fn substitute_only(&mut self) -> Result<(), LindbladError> {
         self.plan.substitute_only()
     }
 
@@ -577,6 +585,8 @@ impl LmgSolver {
             hermiticity_error: q.hermiticity_error,
             min_eigenvalue: q.min_eigenvalue,
             purity: q.purity,
+            refinement_steps: q.refinement_steps,
+            krylov_iterations: q.krylov_iterations,
         };
         if ![obs.jz, obs.jx2, obs.jy2, obs.jz2, obs.concurrence]
             .iter()
@@ -653,7 +663,12 @@ pub fn lmg_nested_dissection(n: usize, vec_indices: &[usize]) -> Vec<usize> {
 /// arithmetic (nested dissection, real, multifrontal), for the kernel alone
 /// (add the caller's own baseline). See [`estimate_memory_bytes_for`].
 pub fn estimate_memory_bytes(n: usize) -> u64 {
-    estimate_memory_bytes_for(n, LmgOrdering::NestedDissection, Arithmetic::Real)
+    estimate_memory_bytes_for(
+        n,
+        LmgOrdering::NestedDissection,
+        Arithmetic::Real,
+        SolveMethod::Direct,
+    )
 }
 
 /// Estimated peak memory (bytes) of [`LmgSolver::with_ordering`] followed by
@@ -667,18 +682,28 @@ pub fn estimate_memory_bytes(n: usize) -> u64 {
 ///   4 330 (N = 100), 3 980 (300), 4 130 (400), 4 010 (500), 4 150 (800),
 ///   4 090 (1000): the peak is dominated by the assembly of the component
 ///   Liouvillians and the factors (`nnz(L+U)` ≈ 250 u at N = 1000);
+/// - the same with [`SolveMethod::Gmres`] (single-precision factor, half
+///   the bytes of the log-growing part, plus 21 basis vectors):
+///   `16 MiB + 1.25 · u · (3170 + 40 · log2 u)`; measured 3 830 bytes/u at
+///   N = 1000;
 /// - every other combination (faer's supernodal LU, whose fill is bounded by
 ///   the Cholesky factor of `AᵀA`): `16 MiB + 1.25 · u · (1000 + 400 ·
 ///   log2 u)`, calibrated on the complex nested-dissection path (bytes/u =
 ///   5 730 at N = 100 to 7 510 at N = 500).
 ///
 /// Saturates at `u64::MAX`.
-pub fn estimate_memory_bytes_for(n: usize, ordering: LmgOrdering, arithmetic: Arithmetic) -> u64 {
+pub fn estimate_memory_bytes_for(
+    n: usize,
+    ordering: LmgOrdering,
+    arithmetic: Arithmetic,
+    method: SolveMethod,
+) -> u64 {
     let d = n as f64 + 1.0;
     let u = ((d * d) / 2.0).ceil().max(1.0);
     let l = u.log2().max(0.0);
-    let per_unknown = match (ordering, arithmetic) {
-        (LmgOrdering::NestedDissection, Arithmetic::Real) => 3000.0 + 80.0 * l,
+    let per_unknown = match (ordering, arithmetic, method) {
+        (LmgOrdering::NestedDissection, Arithmetic::Real, SolveMethod::Gmres) => 3170.0 + 40.0 * l,
+        (LmgOrdering::NestedDissection, Arithmetic::Real, _) => 3000.0 + 80.0 * l,
         _ => 1000.0 + 400.0 * l,
     };
     let bytes = 16.0 * 1024.0 * 1024.0 + 1.25 * u * per_unknown;

@@ -47,7 +47,49 @@ use faer::linalg::triangular_solve::{
 use faer::reborrow::{Reborrow, ReborrowMut};
 use faer::{Accum, Mat, MatMut, Par};
 
-struct Node {
+/// Scalar of the stored factors: `f64`, or `f32` for a half-size factor
+/// used as a preconditioner (values are rounded on assembly).
+pub(crate) trait FactorScalar:
+    faer::traits::RealField
+    + Copy
+    + Default
+    + Send
+    + Sync
+    + std::ops::AddAssign
+    + std::ops::SubAssign
+    + std::ops::Mul<Output = Self>
+    + 'static
+{
+    /// A pivot at or below this fraction of `max |A_ij|` is a failure.
+    /// Double precision: a near-singular system (reported, never used).
+    /// Single precision (a preconditioner, whose errors the Krylov method
+    /// corrects): only a vanishing pivot.
+    const PIVOT_FLOOR: f64;
+    fn from_f64(x: f64) -> Self;
+    fn to_f64(self) -> f64;
+}
+
+impl FactorScalar for f64 {
+    const PIVOT_FLOOR: f64 = 1e-13;
+    fn from_f64(x: f64) -> Self {
+        x
+    }
+    fn to_f64(self) -> f64 {
+        self
+    }
+}
+
+impl FactorScalar for f32 {
+    const PIVOT_FLOOR: f64 = 1e-30;
+    fn from_f64(x: f64) -> Self {
+        x as f32
+    }
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+}
+
+struct Node<T> {
     start: usize,
     end: usize,
     /// Boundary unknowns (new indices, increasing).
@@ -57,30 +99,33 @@ struct Node {
     child_maps: Vec<Vec<u32>>,
     /// Assembly: (position in A's values, local row, local column).
     asm: Vec<(u32, u32, u32)>,
-    lu: Mat<f64>,
-    u12: Mat<f64>,
-    l21: Mat<f64>,
+    lu: Mat<T>,
+    u12: Mat<T>,
+    l21: Mat<T>,
     piv: Vec<usize>,
 }
 
 /// Contribution blocks of the subtree roots a thread factorized.
-type RootBlocks = Vec<(usize, Vec<f64>)>;
+type RootBlocks<T> = Vec<(usize, Vec<T>)>;
+
+/// A thread's subtrees: `(first node, the nodes of the subtree)`.
+type SubtreeSlices<'a, T> = Vec<(usize, &'a mut [Node<T>])>;
 
 /// Buffers of one factorization worker, reused across factorizations.
-struct Workspace {
-    front: Vec<f64>,
+struct Workspace<T> {
+    front: Vec<T>,
     /// Contribution blocks of finished nodes whose parent this worker has
     /// not assembled yet (postorder: a node's children are on top).
-    stack: Vec<f64>,
+    stack: Vec<T>,
     /// `(node, offset in stack)` of each block on the stack.
     records: Vec<(usize, usize)>,
     piv_inv: Vec<usize>,
     lu_mem: MemBuffer,
 }
 
-impl Workspace {
+impl<T: FactorScalar> Workspace<T> {
     fn new(fmax: usize) -> Result<Self, LindbladError> {
-        let lu_mem = MemBuffer::try_new(lu_in_place_scratch::<usize, f64>(
+        let lu_mem = MemBuffer::try_new(lu_in_place_scratch::<usize, T>(
             fmax,
             fmax,
             Par::Seq,
@@ -109,20 +154,20 @@ struct Schedule {
 }
 
 /// Symbolic + numeric multifrontal LU (see the module docs).
-pub(crate) struct Multifrontal {
+pub(crate) struct Multifrontal<T: FactorScalar = f64> {
     n: usize,
     /// `perm[new] = old`.
     perm: Vec<usize>,
-    nodes: Vec<Node>,
+    nodes: Vec<Node<T>>,
     /// Stored factor entries and flops of one factorization.
     pub(crate) nnz_lu: u64,
     pub(crate) flops: f64,
-    work: Vec<f64>,
+    work: Vec<T>,
     schedule: Schedule,
-    workspaces: Vec<Workspace>,
+    workspaces: Vec<Workspace<T>>,
 }
 
-impl Multifrontal {
+impl<T: FactorScalar> Multifrontal<T> {
     /// Symbolic analysis of the pattern `col_ptr`, `row_idx` for `tree`.
     pub(crate) fn new(
         n: usize,
@@ -181,7 +226,7 @@ impl Multifrontal {
             }
         }
         let mut mark = vec![usize::MAX; n];
-        let mut nodes: Vec<Node> = Vec::with_capacity(tnodes.len());
+        let mut nodes: Vec<Node<T>> = Vec::with_capacity(tnodes.len());
         let mut nnz_lu = 0u64;
         let mut flops = 0.0f64;
         for (s, &(start, end, _)) in tnodes.iter().enumerate() {
@@ -275,7 +320,7 @@ impl Multifrontal {
             nodes,
             nnz_lu,
             flops,
-            work: vec![0.0; n],
+            work: vec![T::default(); n],
             schedule,
             workspaces,
         })
@@ -290,9 +335,9 @@ impl Multifrontal {
     /// bit-identical for any thread count.
     pub(crate) fn factorize(&mut self, values: &[f64]) -> Result<(), LindbladError> {
         let amax = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let tiny = 1e-13 * amax;
+        let tiny = T::PIVOT_FLOOR * amax;
         let nn = self.nodes.len();
-        let mut detached: Vec<Option<Vec<f64>>> = (0..nn).map(|_| None).collect();
+        let mut detached: Vec<Option<Vec<T>>> = (0..nn).map(|_| None).collect();
         let (subtrees, top) = (&self.schedule.subtrees, &self.schedule.top);
         if !subtrees.is_empty() {
             // cut the node array into the disjoint subtree ranges
@@ -302,9 +347,9 @@ impl Multifrontal {
                 .flat_map(|(w, list)| list.iter().map(move |&(a, b)| (a, b, w)))
                 .collect();
             ranges.sort_unstable();
-            let mut per_worker: Vec<Vec<(usize, &mut [Node])>> =
+            let mut per_worker: Vec<SubtreeSlices<'_, T>> =
                 (0..subtrees.len()).map(|_| Vec::new()).collect();
-            let mut rest: &mut [Node] = &mut self.nodes;
+            let mut rest: &mut [Node<T>] = &mut self.nodes;
             let mut at = 0;
             for &(first, root, w) in &ranges {
                 let (_, tail) = rest.split_at_mut(first - at);
@@ -313,42 +358,41 @@ impl Multifrontal {
                 rest = tail;
                 at = root + 1;
             }
-            let results: Vec<Result<RootBlocks, LindbladError>> =
-                std::thread::scope(|sc| {
-                    let handles: Vec<_> = per_worker
-                        .into_iter()
-                        .zip(self.workspaces.iter_mut())
-                        .map(|(list, ws)| {
-                            sc.spawn(move || {
-                                let mut roots = Vec::with_capacity(list.len());
-                                for (first, nodes) in list {
-                                    let root = first + nodes.len() - 1;
-                                    factor_nodes(
-                                        nodes,
-                                        first,
-                                        first..=root,
-                                        ws,
-                                        values,
-                                        tiny,
-                                        &mut |_| None,
-                                    )?;
-                                    roots.push((root, take_block(ws, root)?));
-                                }
-                                Ok(roots)
-                            })
+            let results: Vec<Result<RootBlocks<T>, LindbladError>> = std::thread::scope(|sc| {
+                let handles: Vec<_> = per_worker
+                    .into_iter()
+                    .zip(self.workspaces.iter_mut())
+                    .map(|(list, ws)| {
+                        sc.spawn(move || {
+                            let mut roots = Vec::with_capacity(list.len());
+                            for (first, nodes) in list {
+                                let root = first + nodes.len() - 1;
+                                factor_nodes(
+                                    nodes,
+                                    first,
+                                    first..=root,
+                                    ws,
+                                    values,
+                                    tiny,
+                                    &mut |_| None,
+                                )?;
+                                roots.push((root, take_block(ws, root)?));
+                            }
+                            Ok(roots)
                         })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .map(|h| {
-                            h.join().unwrap_or_else(|_| {
-                                Err(LindbladError::Numerical(
-                                    "factorization thread panicked".into(),
-                                ))
-                            })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(LindbladError::Numerical(
+                                "factorization thread panicked".into(),
+                            ))
                         })
-                        .collect()
-                });
+                    })
+                    .collect()
+            });
             for r in results {
                 for (root, block) in r? {
                     detached[root] = Some(block);
@@ -371,7 +415,7 @@ impl Multifrontal {
     }
 
     /// Solves `A x = rhs` in place with the current factorization.
-    pub(crate) fn solve_in_place(&mut self, rhs: &mut [f64]) {
+    pub(crate) fn solve_in_place(&mut self, rhs: &mut [T]) {
         let y = &mut self.work;
         for (k, yk) in y.iter_mut().enumerate() {
             *yk = rhs[self.perm[k]];
@@ -388,7 +432,7 @@ impl Multifrontal {
             );
             y[nd.start..nd.end].copy_from_slice(&t);
             for (k, &g) in nd.boundary.iter().enumerate() {
-                let mut acc = 0.0;
+                let mut acc = T::default();
                 for (j, &tj) in t.iter().enumerate() {
                     acc += nd.l21[(k, j)] * tj;
                 }
@@ -401,7 +445,7 @@ impl Multifrontal {
             t.extend_from_slice(&y[nd.start..nd.end]);
             for (k, &g) in nd.boundary.iter().enumerate() {
                 let xg = y[g];
-                if xg != 0.0 {
+                if xg != T::default() {
                     let col = nd.u12.col(k);
                     for (i, ti) in t.iter_mut().enumerate() {
                         *ti -= col[i] * xg;
@@ -428,7 +472,10 @@ impl Multifrontal {
 
 /// The contribution block of `root`, the only block left on `ws`'s stack
 /// after its subtree (empty for a node without boundary).
-fn take_block(ws: &mut Workspace, root: usize) -> Result<Vec<f64>, LindbladError> {
+fn take_block<T: FactorScalar>(
+    ws: &mut Workspace<T>,
+    root: usize,
+) -> Result<Vec<T>, LindbladError> {
     let block = match ws.records.pop() {
         Some((s, off)) if s == root => ws.stack[off..].to_vec(),
         Some(_) => {
@@ -447,29 +494,29 @@ fn take_block(ws: &mut Workspace, root: usize) -> Result<Vec<f64>, LindbladError
 /// of the node array starting at global index `base`. A child's
 /// contribution block comes from `external` when it was computed elsewhere,
 /// otherwise from the top of `ws`'s stack.
-fn factor_nodes(
-    nodes: &mut [Node],
+fn factor_nodes<T: FactorScalar>(
+    nodes: &mut [Node<T>],
     base: usize,
     order: impl Iterator<Item = usize>,
-    ws: &mut Workspace,
+    ws: &mut Workspace<T>,
     values: &[f64],
     tiny: f64,
-    external: &mut dyn FnMut(usize) -> Option<Vec<f64>>,
+    external: &mut dyn FnMut(usize) -> Option<Vec<T>>,
 ) -> Result<(), LindbladError> {
     for s in order {
         let nd = &mut nodes[s - base];
         let (f, b) = (nd.end - nd.start, nd.boundary.len());
         let m = f + b;
         if ws.front.len() < m * m {
-            ws.front.resize(m * m, 0.0);
+            ws.front.resize(m * m, T::default());
         }
         let buf = &mut ws.front[..m * m];
-        buf.fill(0.0);
+        buf.fill(T::default());
         let mut front = MatMut::from_column_major_slice_mut(buf, m, m);
         for &(pos, r, c) in &nd.asm {
-            front[(r as usize, c as usize)] += values[pos as usize];
+            front[(r as usize, c as usize)] += T::from_f64(values[pos as usize]);
         }
-        let extend_add = |front: &mut MatMut<'_, f64>, map: &[u32], block: &[f64]| {
+        let extend_add = |front: &mut MatMut<'_, T>, map: &[u32], block: &[T]| {
             let bc = map.len();
             for (j, &mj) in map.iter().enumerate() {
                 let col = &block[j * bc..(j + 1) * bc];
@@ -483,7 +530,7 @@ fn factor_nodes(
         // added in the order of `children` whatever their source, so the
         // sums (and the factors) are the same for any thread count
         let nkids = nd.children.len();
-        let mut owned: Vec<Option<Vec<f64>>> = nd.children.iter().map(|&c| external(c)).collect();
+        let mut owned: Vec<Option<Vec<T>>> = nd.children.iter().map(|&c| external(c)).collect();
         let mut at: Vec<Option<usize>> = vec![None; nkids];
         let mut lowest = ws.stack.len();
         for _ in owned.iter().filter(|o| o.is_none()) {
@@ -526,7 +573,7 @@ fn factor_nodes(
             );
         }
         for k in 0..f {
-            let u = front[(k, k)];
+            let u = front[(k, k)].to_f64();
             if u.is_nan() || u.abs() <= tiny {
                 return Err(LindbladError::Singular(format!(
                     "pivot {u:e} below {tiny:e} in a front of the multifrontal LU \
@@ -557,7 +604,7 @@ fn factor_nodes(
                 Accum::Add,
                 f21.rb(),
                 nd.u12.as_ref(),
-                -1.0,
+                T::from_f64(-1.0),
                 Par::Seq,
             );
         }
@@ -591,7 +638,7 @@ fn front_flops(f: usize, b: usize) -> f64 {
 /// the sequential top) while that lowers the estimated time
 /// `Σ top + max over threads Σ subtrees`, with subtrees dealt largest first
 /// to the least loaded thread. One thread: everything is top.
-fn schedule(nodes: &[Node], threads: usize) -> Schedule {
+fn schedule<T>(nodes: &[Node<T>], threads: usize) -> Schedule {
     let nn = nodes.len();
     if threads <= 1 || nn == 0 {
         return Schedule {

@@ -77,6 +77,7 @@
 //! state, where the factorization returns an arbitrary large null-space
 //! component) are errors, never numbers.
 
+use crate::krylov::PreconditionedGmres;
 use crate::liouvillian::{BlockLiouvillian, NONE};
 use crate::multifrontal::Multifrontal;
 use crate::LindbladError;
@@ -106,6 +107,31 @@ pub enum Arithmetic {
     Complex,
 }
 
+/// How the trace-constrained system is solved.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SolveMethod {
+    /// Sparse LU in double precision + iterative refinement (default).
+    #[default]
+    Direct,
+    /// Restarted GMRES preconditioned by the multifrontal LU in single
+    /// precision ([`crate::krylov`]): half the factor memory; real
+    /// arithmetic with the geometric (nd) ordering only.
+    Gmres,
+}
+
+impl std::str::FromStr for SolveMethod {
+    type Err = LindbladError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "direct" => Ok(Self::Direct),
+            "gmres" => Ok(Self::Gmres),
+            other => Err(LindbladError::InvalidInput(format!(
+                "unknown method '{other}' (direct, gmres)"
+            ))),
+        }
+    }
+}
+
 /// Tolerances and limits of the steady-state solve.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SteadyStateOptions {
@@ -121,6 +147,8 @@ pub struct SteadyStateOptions {
     /// the elimination tree in parallel; the factors are bit-identical for
     /// any count). The other factorizations are sequential.
     pub threads: usize,
+    /// Direct LU or preconditioned Krylov.
+    pub method: SolveMethod,
 }
 
 impl Default for SteadyStateOptions {
@@ -131,6 +159,7 @@ impl Default for SteadyStateOptions {
             max_refinement_steps: 10,
             arithmetic: Arithmetic::Real,
             threads: 1,
+            method: SolveMethod::Direct,
         }
     }
 }
@@ -150,6 +179,8 @@ pub struct Quality {
     pub purity: f64,
     /// Iterative-refinement steps taken.
     pub refinement_steps: usize,
+    /// GMRES iterations over all solves of the point (0 for a direct solve).
+    pub krylov_iterations: usize,
 }
 
 /// A steady state: the dense density matrix (`D × D`, Hermitian, trace 1)
@@ -272,20 +303,26 @@ struct RealSystem {
 enum RealFactor {
     Supernodal(Box<Factor<f64>>),
     Multifrontal(Box<Multifrontal>),
+    Gmres(Box<PreconditionedGmres>),
 }
 
 /// A numeric factorization that can be refreshed and applied.
 trait LuEngine<T> {
     fn factorize_values(&mut self, a: SparseColMatRef<'_, usize, T>) -> Result<(), LindbladError>;
-    fn solve(&mut self, rhs: &mut [T]);
+    fn solve(&mut self, rhs: &mut [T]) -> Result<(), LindbladError>;
+    /// Krylov iterations since the last factorization (0: direct).
+    fn iterations(&self) -> usize {
+        0
+    }
 }
 
 impl<T: Scalar> LuEngine<T> for Factor<T> {
     fn factorize_values(&mut self, a: SparseColMatRef<'_, usize, T>) -> Result<(), LindbladError> {
         self.factorize(a)
     }
-    fn solve(&mut self, rhs: &mut [T]) {
-        self.solve_in_place(rhs)
+    fn solve(&mut self, rhs: &mut [T]) -> Result<(), LindbladError> {
+        self.solve_in_place(rhs);
+        Ok(())
     }
 }
 
@@ -297,12 +334,21 @@ impl LuEngine<f64> for RealFactor {
         match self {
             RealFactor::Supernodal(f) => f.factorize(a),
             RealFactor::Multifrontal(m) => m.factorize(a.val()),
+            RealFactor::Gmres(g) => g.factorize(a.val()),
         }
     }
-    fn solve(&mut self, rhs: &mut [f64]) {
+    fn solve(&mut self, rhs: &mut [f64]) -> Result<(), LindbladError> {
         match self {
             RealFactor::Supernodal(f) => f.solve_in_place(rhs),
             RealFactor::Multifrontal(m) => m.solve_in_place(rhs),
+            RealFactor::Gmres(g) => return g.solve_in_place(rhs),
+        }
+        Ok(())
+    }
+    fn iterations(&self) -> usize {
+        match self {
+            RealFactor::Gmres(g) => g.iterations,
+            _ => 0,
         }
     }
 }
@@ -495,6 +541,16 @@ impl SteadyStatePlan {
                 *pos = cp[c] + off;
             }
         }
+        if options.method == SolveMethod::Gmres
+            && !(options.arithmetic == Arithmetic::Real
+                && matches!(ordering, ColumnOrdering::Geometric(_)))
+        {
+            return Err(LindbladError::InvalidInput(
+                "GMRES is preconditioned by the multifrontal factor: it needs real \
+                 arithmetic and a geometric ordering"
+                    .into(),
+            ));
+        }
         let system = match options.arithmetic {
             Arithmetic::Complex => {
                 System::Complex(Box::new(complex_system(block, &diag_block, &ordering)?))
@@ -504,6 +560,7 @@ impl SteadyStatePlan {
                 &diag_block,
                 &ordering,
                 options.threads,
+                options.method,
             )?)),
         };
         let sectors = match block.parity() {
@@ -569,6 +626,16 @@ impl SteadyStatePlan {
                         bytes_per_entry: 8,
                     }
                 }
+                RealFactor::Gmres(g) => {
+                    let (nnz_lu, flops) = g.factor_size();
+                    return FactorStats {
+                        n: s.x.len(),
+                        nnz_a: s.values.len(),
+                        nnz_lu,
+                        flops,
+                        bytes_per_entry: 4,
+                    };
+                }
             },
         };
         FactorStats {
@@ -596,8 +663,12 @@ impl SteadyStatePlan {
     }
 
     /// One forward/backward substitution with the current factors (for
-    /// benchmarks; call [`factorize_only`](Self::factorize_only) first).
-    pub fn substitute_only(&mut self) {
+    /// benchmarks; call [`factorize_only`](Self::factorize_only) first);
+    /// with [`SolveMethod::Gmres`], one preconditioned GMRES solve.
+    ///
+    /// # Errors
+    /// GMRES not converging.
+    pub fn substitute_only(&mut self) -> Result<(), LindbladError> {
         match &mut self.system {
             System::Complex(s) => s.solve_only(),
             System::Real(s) => s.solve_only(),
@@ -661,13 +732,15 @@ impl SteadyStatePlan {
                 "the Liouvillian is zero: every state is stationary".into(),
             ));
         }
-        let steps = match &mut self.system {
-            System::Complex(s) => {
-                s.solve(values, w, self.options.max_refinement_steps, &mut self.x)?
-            }
-            System::Real(s) => {
-                s.solve(values, w, self.options.max_refinement_steps, &mut self.x)?
-            }
+        let (steps, iterations) = match &mut self.system {
+            System::Complex(s) => (
+                s.solve(values, w, self.options.max_refinement_steps, &mut self.x)?,
+                0,
+            ),
+            System::Real(s) => (
+                s.solve(values, w, self.options.max_refinement_steps, &mut self.x)?,
+                s.factor.iterations(),
+            ),
         };
         let zero = Complex64::new(0.0, 0.0);
 
@@ -755,6 +828,7 @@ impl SteadyStatePlan {
                 min_eigenvalue: min_eig,
                 purity,
                 refinement_steps: steps,
+                krylov_iterations: iterations,
             },
         })
     }
@@ -831,10 +905,10 @@ impl ComplexSystem {
             .factorize_values(SparseColMatRef::new(sym, &self.values))
     }
 
-    fn solve_only(&mut self) {
+    fn solve_only(&mut self) -> Result<(), LindbladError> {
         self.x.fill(Complex64::new(0.0, 0.0));
         self.x[self.trace_row] = Complex64::new(1.0, 0.0);
-        self.factor.solve(&mut self.x);
+        self.factor.solve(&mut self.x)
     }
 
     /// Factorizes, solves and refines; writes the block solution to `out`.
@@ -882,6 +956,7 @@ fn real_system(
     diag_block: &[usize],
     ordering: &ColumnOrdering,
     threads: usize,
+    method: SolveMethod,
 ) -> Result<RealSystem, LindbladError> {
     let n = block.len();
     let d = block.dim();
@@ -1016,9 +1091,14 @@ fn real_system(
                 last[blk_re[k]] = true;
             }
             let tree = crate::ordering::nested_dissection_tree(&rc, &last, 1, 64);
-            RealFactor::Multifrontal(Box::new(Multifrontal::new(
-                n, &col_ptr, &row_idx, tree, threads,
-            )?))
+            match method {
+                SolveMethod::Direct => RealFactor::Multifrontal(Box::new(Multifrontal::new(
+                    n, &col_ptr, &row_idx, tree, threads,
+                )?)),
+                SolveMethod::Gmres => RealFactor::Gmres(Box::new(PreconditionedGmres::new(
+                    n, &col_ptr, &row_idx, tree, threads,
+                )?)),
+            }
         }
         _ => {
             let order = system_order(sym, ordering, n, |k| [blk_re[k], blk_im[k]])?;
@@ -1051,10 +1131,10 @@ impl RealSystem {
             .factorize_values(SparseColMatRef::new(sym, &self.values))
     }
 
-    fn solve_only(&mut self) {
+    fn solve_only(&mut self) -> Result<(), LindbladError> {
         self.x.fill(0.0);
         self.x[self.trace_row] = 1.0;
-        self.factor.solve(&mut self.x);
+        self.factor.solve(&mut self.x)
     }
 
     /// Factorizes, solves and refines; writes the block solution to `out`.
@@ -1180,7 +1260,7 @@ fn refine_solve<T: Scalar>(
     let zero = T::from_re(0.0);
     x.fill(zero);
     x[trace_row] = T::from_re(w);
-    factor.solve(x);
+    factor.solve(x)?;
     if !x.iter().all(|&z| z.finite()) {
         return Err(LindbladError::Singular(
             "factorization produced a non-finite solution (singular system)".into(),
@@ -1204,7 +1284,7 @@ fn refine_solve<T: Scalar>(
             break;
         }
         prev_be = be;
-        factor.solve(dx);
+        factor.solve(dx)?;
         for (xi, di) in x.iter_mut().zip(dx.iter()) {
             *xi += *di;
         }
