@@ -124,7 +124,9 @@ struct Workspace<T> {
 }
 
 impl<T: FactorScalar> Workspace<T> {
-    fn new(fmax: usize) -> Result<Self, LindbladError> {
+    /// Buffers for fronts of order ≤ `mmax` (`fmax` eliminated) and a
+    /// contribution stack of `stack_len` entries, allocated once.
+    fn new(fmax: usize, mmax: usize, stack_len: usize) -> Result<Self, LindbladError> {
         let lu_mem = MemBuffer::try_new(lu_in_place_scratch::<usize, T>(
             fmax,
             fmax,
@@ -132,9 +134,15 @@ impl<T: FactorScalar> Workspace<T> {
             Default::default(),
         ))
         .map_err(|_| LindbladError::OutOfMemory)?;
+        let mut front = Vec::new();
+        let mut stack = Vec::new();
+        front
+            .try_reserve_exact(mmax * mmax)
+            .and_then(|()| stack.try_reserve_exact(stack_len))
+            .map_err(|_| LindbladError::OutOfMemory)?;
         Ok(Self {
-            front: Vec::new(),
-            stack: Vec::new(),
+            front,
+            stack,
             records: Vec::new(),
             piv_inv: Vec::new(),
             lu_mem,
@@ -163,6 +171,9 @@ pub(crate) struct Multifrontal<T: FactorScalar = f64> {
     pub(crate) nnz_lu: u64,
     pub(crate) flops: f64,
     work: Vec<T>,
+    /// Substitution buffers: one front's eliminated / boundary unknowns.
+    fbuf: Vec<T>,
+    bbuf: Vec<T>,
     schedule: Schedule,
     workspaces: Vec<Workspace<T>>,
 }
@@ -202,18 +213,34 @@ impl<T: FactorScalar> Multifrontal<T> {
         }
         // adjacency of A + Aᵀ in new indices: for each new index, its
         // neighbours with a larger new index (enough to build boundaries)
-        let mut adj: Vec<Vec<u32>> = vec![Vec::new(); n];
+        // (CSR: counts, then placement)
+        let mut adj_ptr = vec![0usize; n + 1];
         for c in 0..n {
             let pc = iperm[c];
             for &r in &row_idx[col_ptr[c]..col_ptr[c + 1]] {
                 let pr = iperm[r];
-                if pr > pc {
-                    adj[pc].push(pr as u32);
-                } else if pc > pr {
-                    adj[pr].push(pc as u32);
+                if pr != pc {
+                    adj_ptr[pr.min(pc) + 1] += 1;
                 }
             }
         }
+        for k in 0..n {
+            adj_ptr[k + 1] += adj_ptr[k];
+        }
+        let mut fill = adj_ptr[..n].to_vec();
+        let mut adj = vec![0u32; adj_ptr[n]];
+        for c in 0..n {
+            let pc = iperm[c];
+            for &r in &row_idx[col_ptr[c]..col_ptr[c + 1]] {
+                let pr = iperm[r];
+                if pr != pc {
+                    let lo = pr.min(pc);
+                    adj[fill[lo]] = pr.max(pc) as u32;
+                    fill[lo] += 1;
+                }
+            }
+        }
+        drop(fill);
         let mut children: Vec<Vec<usize>> = vec![Vec::new(); tnodes.len()];
         for (s, &(_, _, p)) in tnodes.iter().enumerate() {
             if let Some(p) = p {
@@ -232,8 +259,8 @@ impl<T: FactorScalar> Multifrontal<T> {
         for (s, &(start, end, _)) in tnodes.iter().enumerate() {
             let mut bnd = Vec::new();
             mark[start..end].fill(s);
-            for nbrs in &adj[start..end] {
-                for &w in nbrs {
+            for &w in &adj[adj_ptr[start]..adj_ptr[end]] {
+                {
                     let w = w as usize;
                     if w >= end && mark[w] != s {
                         mark[w] = s;
@@ -285,6 +312,7 @@ impl<T: FactorScalar> Multifrontal<T> {
             });
         }
         drop(adj);
+        drop(adj_ptr);
         drop(mark);
         // assembly lists: entry (r, c) goes to the owner of min(new r, new c)
         for c in 0..n {
@@ -310,9 +338,25 @@ impl<T: FactorScalar> Multifrontal<T> {
             }
         }
         let fmax = nodes.iter().map(|nd| nd.end - nd.start).max().unwrap_or(0);
+        let bmax = nodes.iter().map(|nd| nd.boundary.len()).max().unwrap_or(0);
         let schedule = schedule(&nodes, threads.max(1));
-        let workspaces = (0..schedule.subtrees.len().max(1))
-            .map(|_| Workspace::new(fmax))
+        // per worker: largest front and peak stack over the nodes it does
+        // (worker 0 also does the top)
+        let mut orders: Vec<Vec<usize>> = schedule
+            .subtrees
+            .iter()
+            .map(|list| list.iter().flat_map(|&(a, r)| a..=r).collect())
+            .collect();
+        if orders.is_empty() {
+            orders.push(Vec::new());
+        }
+        orders[0].extend_from_slice(&schedule.top);
+        let workspaces = orders
+            .iter()
+            .map(|order| {
+                let (mmax, stack_len) = front_and_stack_peak(&nodes, order);
+                Workspace::new(fmax, mmax, stack_len)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             n,
@@ -321,6 +365,8 @@ impl<T: FactorScalar> Multifrontal<T> {
             nnz_lu,
             flops,
             work: vec![T::default(); n],
+            fbuf: vec![T::default(); fmax],
+            bbuf: vec![T::default(); bmax],
             schedule,
             workspaces,
         })
@@ -420,44 +466,46 @@ impl<T: FactorScalar> Multifrontal<T> {
         for (k, yk) in y.iter_mut().enumerate() {
             *yk = rhs[self.perm[k]];
         }
-        let mut t = Vec::new();
+        let (t, u) = (&mut self.fbuf, &mut self.bbuf);
+        let one = T::from_f64(1.0);
         for nd in &self.nodes {
-            let f = nd.end - nd.start;
-            t.clear();
-            t.extend(nd.piv.iter().map(|&p| y[nd.start + p]));
-            solve_unit_lower_triangular_in_place(
-                nd.lu.as_ref(),
-                MatMut::from_column_major_slice_mut(&mut t, f, 1),
-                Par::Seq,
-            );
-            y[nd.start..nd.end].copy_from_slice(&t);
-            for (k, &g) in nd.boundary.iter().enumerate() {
-                let mut acc = T::default();
-                for (j, &tj) in t.iter().enumerate() {
-                    acc += nd.l21[(k, j)] * tj;
-                }
-                y[g] -= acc;
+            let (f, b) = (nd.end - nd.start, nd.boundary.len());
+            for (ti, &p) in t[..f].iter_mut().zip(&nd.piv) {
+                *ti = y[nd.start + p];
             }
+            let mut tv = MatMut::from_column_major_slice_mut(&mut t[..f], f, 1);
+            solve_unit_lower_triangular_in_place(nd.lu.as_ref(), tv.rb_mut(), Par::Seq);
+            if b > 0 {
+                // u = L21 t (column sweeps of L21), y_B -= u
+                let uv = MatMut::from_column_major_slice_mut(&mut u[..b], b, 1);
+                matmul(uv, Accum::Replace, nd.l21.as_ref(), tv.rb(), one, Par::Seq);
+                for (&g, &uk) in nd.boundary.iter().zip(u.iter()) {
+                    y[g] -= uk;
+                }
+            }
+            y[nd.start..nd.end].copy_from_slice(&t[..f]);
         }
         for nd in self.nodes.iter().rev() {
-            let f = nd.end - nd.start;
-            t.clear();
-            t.extend_from_slice(&y[nd.start..nd.end]);
-            for (k, &g) in nd.boundary.iter().enumerate() {
-                let xg = y[g];
-                if xg != T::default() {
-                    let col = nd.u12.col(k);
-                    for (i, ti) in t.iter_mut().enumerate() {
-                        *ti -= col[i] * xg;
-                    }
+            let (f, b) = (nd.end - nd.start, nd.boundary.len());
+            t[..f].copy_from_slice(&y[nd.start..nd.end]);
+            let mut tv = MatMut::from_column_major_slice_mut(&mut t[..f], f, 1);
+            if b > 0 {
+                // t -= U12 x_B
+                for (uk, &g) in u[..b].iter_mut().zip(&nd.boundary) {
+                    *uk = y[g];
                 }
+                let uv = MatMut::from_column_major_slice_mut(&mut u[..b], b, 1);
+                matmul(
+                    tv.rb_mut(),
+                    Accum::Add,
+                    nd.u12.as_ref(),
+                    uv.rb(),
+                    T::from_f64(-1.0),
+                    Par::Seq,
+                );
             }
-            solve_upper_triangular_in_place(
-                nd.lu.as_ref(),
-                MatMut::from_column_major_slice_mut(&mut t, f, 1),
-                Par::Seq,
-            );
-            y[nd.start..nd.end].copy_from_slice(&t);
+            solve_upper_triangular_in_place(nd.lu.as_ref(), tv, Par::Seq);
+            y[nd.start..nd.end].copy_from_slice(&t[..f]);
         }
         for (k, &yk) in y.iter().enumerate() {
             rhs[self.perm[k]] = yk;
@@ -625,6 +673,31 @@ fn factor_nodes<T: FactorScalar>(
         }
     }
     Ok(())
+}
+
+/// Largest front order and peak contribution-stack length when `order`
+/// (postorder) is factorized by one worker (children done elsewhere are
+/// not on its stack).
+fn front_and_stack_peak<T>(nodes: &[Node<T>], order: &[usize]) -> (usize, usize) {
+    let mut mine = vec![false; nodes.len()];
+    for &s in order {
+        mine[s] = true;
+    }
+    let (mut mmax, mut cur, mut peak) = (0usize, 0usize, 0usize);
+    for &s in order {
+        let nd = &nodes[s];
+        let b = nd.boundary.len();
+        mmax = mmax.max(nd.end - nd.start + b);
+        // the block is pushed while the children's are still on the stack
+        peak = peak.max(cur + b * b);
+        for &c in &nd.children {
+            if mine[c] {
+                cur -= nodes[c].boundary.len().pow(2);
+            }
+        }
+        cur += b * b;
+    }
+    (mmax, peak)
 }
 
 /// Dense flops of one front (`f` eliminated, `b` boundary unknowns).
