@@ -313,6 +313,7 @@ impl BlockLiouvillian {
     ///
     /// Entries are counted per block column, placed, and each (short) column
     /// is sorted by row and summed; no global sort of the `O(nnz)` terms.
+    /// The returned union is pattern-only (no values).
     ///
     /// # Errors
     /// As [`assemble`](Self::assemble), per component; `InvalidInput` for
@@ -430,7 +431,6 @@ impl BlockLiouvillian {
             }
             col_ptr[c + 1] = row_idx.len();
         }
-        let nnz = row_idx.len();
         Ok((
             Self {
                 dim: d,
@@ -438,7 +438,7 @@ impl BlockLiouvillian {
                 block_vec,
                 col_ptr,
                 row_idx,
-                values: vec![Complex64::new(0.0, 0.0); nnz],
+                values: Vec::new(),
             },
             values,
         ))
@@ -458,7 +458,7 @@ impl BlockLiouvillian {
     }
     /// Number of stored entries.
     pub fn nnz(&self) -> usize {
-        self.values.len()
+        self.row_idx.len()
     }
     /// The parity vector the block was built with.
     pub fn parity(&self) -> Option<&[bool]> {
@@ -476,19 +476,35 @@ impl BlockLiouvillian {
     pub fn row_idx(&self) -> &[usize] {
         &self.row_idx
     }
-    /// CSC values.
+    /// CSC values (empty for a pattern-only block, see
+    /// [`pattern_only`](Self::pattern_only)).
     pub fn values(&self) -> &[Complex64] {
         &self.values
     }
-    /// The block as a sprs CSC matrix (block indexing).
+
+    /// A copy of the structure (dimension, parity, block, sparsity) without
+    /// the values.
+    pub fn pattern_only(&self) -> Self {
+        Self {
+            dim: self.dim,
+            parity: self.parity.clone(),
+            block_vec: self.block_vec.clone(),
+            col_ptr: self.col_ptr.clone(),
+            row_idx: self.row_idx.clone(),
+            values: Vec::new(),
+        }
+    }
+
+    /// The block as a sprs CSC matrix (block indexing; explicit zeros for a
+    /// pattern-only block).
     pub fn to_csmat(&self) -> CsMat<Complex64> {
         let n = self.len();
-        CsMat::new_csc(
-            (n, n),
-            self.col_ptr.clone(),
-            self.row_idx.clone(),
-            self.values.clone(),
-        )
+        let values = if self.values.len() == self.nnz() {
+            self.values.clone()
+        } else {
+            vec![Complex64::new(0.0, 0.0); self.nnz()]
+        };
+        CsMat::new_csc((n, n), self.col_ptr.clone(), self.row_idx.clone(), values)
     }
 
     /// Whether `other` has exactly the same dimension, block and sparsity

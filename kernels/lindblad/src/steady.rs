@@ -572,7 +572,7 @@ impl SteadyStatePlan {
             None => vec![(0..d).collect()],
         };
         Ok(Self {
-            pattern: block.clone(),
+            pattern: block.pattern_only(),
             options,
             diag_block,
             l_diag_pos,
@@ -584,7 +584,8 @@ impl SteadyStatePlan {
         })
     }
 
-    /// The pattern this plan was built for.
+    /// The pattern this plan was built for (structure only: the values are
+    /// not kept).
     pub fn pattern(&self) -> &BlockLiouvillian {
         &self.pattern
     }
