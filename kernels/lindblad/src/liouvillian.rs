@@ -361,6 +361,11 @@ impl BlockLiouvillian {
             }
         }
         let n = block_vec.len();
+        if n >= u32::MAX as usize || parts.len() >= u32::MAX as usize {
+            return Err(LindbladError::InvalidInput(format!(
+                "block of {n} unknowns too large"
+            )));
+        }
         // pass 1: terms per block column
         let mut start = vec![0usize; n + 1];
         for (h, c_ops) in parts {
@@ -376,7 +381,7 @@ impl BlockLiouvillian {
         }
         // pass 2: place (row, component, value); cross-block terms aside
         let mut next = start[..n].to_vec();
-        let mut terms = vec![(0usize, 0usize, Complex64::new(0.0, 0.0)); start[n]];
+        let mut terms = vec![(0u32, 0u32, Complex64::new(0.0, 0.0)); start[n]];
         let mut cross: Vec<(usize, usize, usize, Complex64)> = Vec::new();
         let mut scale = vec![0.0f64; parts.len()];
         for (k, (h, c_ops)) in parts.iter().enumerate() {
@@ -385,7 +390,7 @@ impl BlockLiouvillian {
                 *sk = sk.max(v.norm_sqr());
                 let (br, bc) = (vec_to_block[r], vec_to_block[c]);
                 if br != NONE && bc != NONE {
-                    terms[next[bc]] = (br, k, v);
+                    terms[next[bc]] = (br as u32, k as u32, v);
                     next[bc] += 1;
                 } else if block_of(r) != block_of(c) {
                     cross.push((k, c, r, v));
@@ -420,13 +425,13 @@ impl BlockLiouvillian {
             let col = &mut terms[start[c]..start[c + 1]];
             col.sort_unstable_by_key(|t| t.0);
             for group in col.chunk_by(|a, b| a.0 == b.0) {
-                row_idx.push(group[0].0);
+                row_idx.push(group[0].0 as usize);
                 for v in values.iter_mut() {
                     v.push(Complex64::new(0.0, 0.0));
                 }
                 let pos = row_idx.len() - 1;
                 for &(_, k, v) in group.iter() {
-                    values[k][pos] += v;
+                    values[k as usize][pos] += v;
                 }
             }
             col_ptr[c + 1] = row_idx.len();

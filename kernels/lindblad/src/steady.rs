@@ -1004,52 +1004,51 @@ fn real_system(
             "pattern too large for the real formulation".into(),
         ));
     }
-    let mut t: Vec<(u32, u32, u32, u8)> = Vec::with_capacity(2 * nnz + d);
-    for c in 0..n {
-        let (cre, cim, s) = (blk_re[c], blk_im[c], blk_sign[c]);
-        for (idx, &r) in ri.iter().enumerate().take(cp[c + 1]).skip(cp[c]) {
-            if blk_sign[r] < 0.0 {
-                continue;
-            }
-            let (rre, rim) = (blk_re[r], blk_im[r]);
-            let id = idx as u32;
-            if rre != trace_row {
-                t.push((cre as u32, rre as u32, id, 0));
-                if cim != NONE {
-                    t.push((cim as u32, rre as u32, id, if s > 0.0 { 3 } else { 2 }));
+    // entries (col, row, idx, kind) of the real system, generated twice:
+    // counted per column, then placed (no O(nnz) list to sort);
+    // idx = u32::MAX marks a trace-row entry
+    let for_each_entry = |emit: &mut dyn FnMut(u32, u32, u32, u8)| {
+        for c in 0..n {
+            let (cre, cim, s) = (blk_re[c], blk_im[c], blk_sign[c]);
+            for (idx, &r) in ri.iter().enumerate().take(cp[c + 1]).skip(cp[c]) {
+                if blk_sign[r] < 0.0 {
+                    continue;
                 }
-            }
-            if rim != NONE {
-                t.push((cre as u32, rim as u32, id, 2));
-                if cim != NONE {
-                    t.push((cim as u32, rim as u32, id, if s > 0.0 { 0 } else { 1 }));
+                let (rre, rim) = (blk_re[r], blk_im[r]);
+                let id = idx as u32;
+                if rre != trace_row {
+                    emit(cre as u32, rre as u32, id, 0);
+                    if cim != NONE {
+                        emit(cim as u32, rre as u32, id, if s > 0.0 { 3 } else { 2 });
+                    }
+                }
+                if rim != NONE {
+                    emit(cre as u32, rim as u32, id, 2);
+                    if cim != NONE {
+                        emit(cim as u32, rim as u32, id, if s > 0.0 { 0 } else { 1 });
+                    }
                 }
             }
         }
-    }
-    for &k in diag_block {
-        t.push((blk_re[k] as u32, trace_row as u32, u32::MAX, 0));
-    }
-    // bucket by column, then sort each (short) column by row
+        for &k in diag_block {
+            emit(blk_re[k] as u32, trace_row as u32, u32::MAX, 0);
+        }
+    };
     let mut start = vec![0usize; n + 1];
-    for e in &t {
-        start[e.0 as usize + 1] += 1;
-    }
+    for_each_entry(&mut |c, _, _, _| start[c as usize + 1] += 1);
     for c in 0..n {
         start[c + 1] += start[c];
     }
-    let mut next = start.clone();
-    let mut sorted = vec![(0u32, 0u32, 0u32, 0u8); t.len()];
-    for e in t {
-        let c = e.0 as usize;
-        sorted[next[c]] = e;
-        next[c] += 1;
-    }
+    let mut next = start[..n].to_vec();
+    let mut t = vec![(0u32, 0u32, 0u32, 0u8); start[n]];
+    for_each_entry(&mut |c, r, idx, kind| {
+        t[next[c as usize]] = (c, r, idx, kind);
+        next[c as usize] += 1;
+    });
     drop(next);
     for c in 0..n {
-        sorted[start[c]..start[c + 1]].sort_unstable();
+        t[start[c]..start[c + 1]].sort_unstable();
     }
-    let t = sorted;
     let mut col_ptr = vec![0usize; n + 1];
     let mut row_idx = Vec::with_capacity(t.len());
     let mut contribs = Vec::with_capacity(t.len());
