@@ -5,17 +5,20 @@
 //! - `lmg_symbolic/N`: building the plan (`LmgSolver::new`: assembly of the
 //!   component Liouvillians, real system, nested-dissection tree, symbolic
 //!   multifrontal analysis);
-//! - `lmg_numeric/N`: one numeric factorization (`factorize_only`);
+//! - `lmg_numeric/N/threads=T`: one numeric factorization (`factorize_only`)
+//!   on T = 1, 2 threads;
 //! - `lmg_substitute/N`: one forward/backward substitution with the factors;
 //! - `lmg_solve/N` (N = 50 … 400): a whole steady state (numeric factorization, solve,
 //!   refinement, observables and quality figures) with the plan built
-//!   outside the timed loop.
+//!   outside the timed loop;
+//! - `lmg_solve_gmres/N`: the same with `SolveMethod::Gmres` (GMRES
+//!   preconditioned by the single-precision factor).
 //!
 //! Seed parameters (λ = 1, Γa = 0.01, Γb = 0.2) at h = 0.9 (ordered phase).
 //! Sample sizes are small so the whole bench runs in a few minutes.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use qk_lindblad::{LmgParams, LmgSolver};
+use qk_lindblad::{LmgOrdering, LmgParams, LmgSolver, SolveMethod, SteadyStateOptions};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -54,14 +57,26 @@ fn bench_symbolic(c: &mut Criterion) {
     g.finish();
 }
 
+fn solver(n: usize, threads: usize, method: SolveMethod) -> LmgSolver {
+    let options = SteadyStateOptions {
+        threads,
+        method,
+        ..Default::default()
+    };
+    LmgSolver::with_ordering(n, options, LmgOrdering::NestedDissection).expect("plan")
+}
+
 fn bench_numeric(c: &mut Criterion) {
     let mut g = group(c, "lmg_numeric");
     for n in SIZES {
-        let mut solver = LmgSolver::new(n).expect("plan");
-        let p = params(n);
-        g.bench_with_input(BenchmarkId::from_parameter(n), &p, |b, p| {
-            b.iter(|| solver.factorize_only(black_box(p)).expect("factorize"))
-        });
+        for threads in [1, 2] {
+            let mut solver = solver(n, threads, SolveMethod::Direct);
+            let p = params(n);
+            let id = BenchmarkId::new(n.to_string(), format!("threads={threads}"));
+            g.bench_with_input(id, &p, |b, p| {
+                b.iter(|| solver.factorize_only(black_box(p)).expect("factorize"))
+            });
+        }
     }
     g.finish();
 }
@@ -72,7 +87,7 @@ fn bench_substitute(c: &mut Criterion) {
         let mut solver = LmgSolver::new(n).expect("plan");
         solver.factorize_only(&params(n)).expect("factorize");
         g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-            b.iter(|| solver.substitute_only())
+            b.iter(|| solver.substitute_only().expect("substitute"))
         });
     }
     g.finish();
@@ -90,11 +105,24 @@ fn bench_solve(c: &mut Criterion) {
     g.finish();
 }
 
+fn bench_solve_gmres(c: &mut Criterion) {
+    let mut g = group(c, "lmg_solve_gmres");
+    for n in SIZES {
+        let mut solver = solver(n, 1, SolveMethod::Gmres);
+        let p = params(n);
+        g.bench_with_input(BenchmarkId::from_parameter(n), &p, |b, p| {
+            b.iter(|| black_box(solver.solve(black_box(p)).expect("solve")))
+        });
+    }
+    g.finish();
+}
+
 criterion_group!(
     benches,
     bench_symbolic,
     bench_numeric,
     bench_substitute,
-    bench_solve
+    bench_solve,
+    bench_solve_gmres
 );
 criterion_main!(benches);
