@@ -22,6 +22,7 @@
 use crate::multifrontal::Multifrontal;
 use crate::ordering::NdTree;
 use crate::LindbladError;
+use faer::sparse::SparseColMatRef;
 
 /// GMRES convergence of one solve.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -32,12 +33,9 @@ pub struct KrylovReport {
     pub relative_residual: f64,
 }
 
-/// `A` (CSC, values refreshed per factorization), its `f32` factor and the
-/// GMRES work space.
+/// The `f32` factor of `A` and the GMRES work space (`A` itself is
+/// borrowed from the caller at each solve).
 pub(crate) struct PreconditionedGmres {
-    col_ptr: Vec<usize>,
-    row_idx: Vec<usize>,
-    values: Vec<f64>,
     factor: Multifrontal<f32>,
     restart: usize,
     max_iterations: usize,
@@ -78,9 +76,6 @@ impl PreconditionedGmres {
             .map_err(|_| LindbladError::OutOfMemory)?;
         basis.resize(n * (restart + 1), 0.0);
         Ok(Self {
-            col_ptr: col_ptr.to_vec(),
-            row_idx: row_idx.to_vec(),
-            values: vec![0.0; row_idx.len()],
             factor,
             restart,
             max_iterations: 400,
@@ -105,9 +100,8 @@ impl PreconditionedGmres {
         (self.factor.nnz_lu, self.factor.flops)
     }
 
-    /// Takes the values of `A` and factorizes them in single precision.
+    /// Factorizes the values of `A` in single precision.
     pub(crate) fn factorize(&mut self, values: &[f64]) -> Result<(), LindbladError> {
-        self.values.copy_from_slice(values);
         self.iterations = 0;
         self.factor.factorize(values)
     }
@@ -124,24 +118,31 @@ impl PreconditionedGmres {
     }
 
     /// `out ← b − A x`.
-    fn residual(&self, b: &[f64], x: &[f64], out: &mut [f64]) {
+    fn residual(a: SparseColMatRef<'_, usize, f64>, b: &[f64], x: &[f64], out: &mut [f64]) {
         out.copy_from_slice(b);
+        let (cp, ri, v) = (a.col_ptr(), a.row_idx(), a.val());
         for (c, &xc) in x.iter().enumerate() {
             if xc != 0.0 {
-                for idx in self.col_ptr[c]..self.col_ptr[c + 1] {
-                    out[self.row_idx[idx]] -= self.values[idx] * xc;
+                for idx in cp[c]..cp[c + 1] {
+                    out[ri[idx]] -= v[idx] * xc;
                 }
             }
         }
     }
 
-    /// Solves `A x = rhs` in place (`x₀ = 0`).
+    /// Solves `A x = rhs` in place (`x₀ = 0`); `a` is the matrix of the last
+    /// [`factorize`](Self::factorize).
     ///
     /// # Errors
     /// [`LindbladError::Numerical`] when the residual does not reach the
     /// tolerance within the iteration limit or turns non-finite.
-    pub(crate) fn solve_in_place(&mut self, rhs: &mut [f64]) -> Result<(), LindbladError> {
+    pub(crate) fn solve_in_place(
+        &mut self,
+        a: SparseColMatRef<'_, usize, f64>,
+        rhs: &mut [f64],
+    ) -> Result<(), LindbladError> {
         let n = rhs.len();
+        let (cp, ri, av) = (a.col_ptr(), a.row_idx(), a.val());
         let m = self.restart;
         let mut b = std::mem::take(&mut self.b);
         b.copy_from_slice(rhs);
@@ -158,7 +159,7 @@ impl PreconditionedGmres {
         let mut z = std::mem::take(&mut self.z);
         let mut basis = std::mem::take(&mut self.basis);
         let result = loop {
-            self.residual(&b, x, &mut r);
+            Self::residual(a, &b, x, &mut r);
             let beta = norm2(&r);
             let rel = beta / b_norm;
             if !rel.is_finite() {
@@ -194,8 +195,8 @@ impl PreconditionedGmres {
                 let w = &mut tail[..n];
                 w.fill(0.0);
                 for (c, &zc) in z.iter().enumerate() {
-                    for idx in self.col_ptr[c]..self.col_ptr[c + 1] {
-                        w[self.row_idx[idx]] += self.values[idx] * zc;
+                    for idx in cp[c]..cp[c + 1] {
+                        w[ri[idx]] += av[idx] * zc;
                     }
                 }
                 let hcol = &mut self.hess[k * (m + 1)..(k + 1) * (m + 1)];

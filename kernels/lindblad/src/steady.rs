@@ -309,7 +309,13 @@ enum RealFactor {
 /// A numeric factorization that can be refreshed and applied.
 trait LuEngine<T> {
     fn factorize_values(&mut self, a: SparseColMatRef<'_, usize, T>) -> Result<(), LindbladError>;
-    fn solve(&mut self, rhs: &mut [T]) -> Result<(), LindbladError>;
+    /// Solves `A x = rhs` in place; `a` is the matrix last factorized
+    /// (used by the Krylov engine, ignored by the direct ones).
+    fn solve(
+        &mut self,
+        a: SparseColMatRef<'_, usize, T>,
+        rhs: &mut [T],
+    ) -> Result<(), LindbladError>;
     /// Krylov iterations since the last factorization (0: direct).
     fn iterations(&self) -> usize {
         0
@@ -320,7 +326,11 @@ impl<T: Scalar> LuEngine<T> for Factor<T> {
     fn factorize_values(&mut self, a: SparseColMatRef<'_, usize, T>) -> Result<(), LindbladError> {
         self.factorize(a)
     }
-    fn solve(&mut self, rhs: &mut [T]) -> Result<(), LindbladError> {
+    fn solve(
+        &mut self,
+        _a: SparseColMatRef<'_, usize, T>,
+        rhs: &mut [T],
+    ) -> Result<(), LindbladError> {
         self.solve_in_place(rhs);
         Ok(())
     }
@@ -337,11 +347,15 @@ impl LuEngine<f64> for RealFactor {
             RealFactor::Gmres(g) => g.factorize(a.val()),
         }
     }
-    fn solve(&mut self, rhs: &mut [f64]) -> Result<(), LindbladError> {
+    fn solve(
+        &mut self,
+        a: SparseColMatRef<'_, usize, f64>,
+        rhs: &mut [f64],
+    ) -> Result<(), LindbladError> {
         match self {
             RealFactor::Supernodal(f) => f.solve_in_place(rhs),
             RealFactor::Multifrontal(m) => m.solve_in_place(rhs),
-            RealFactor::Gmres(g) => return g.solve_in_place(rhs),
+            RealFactor::Gmres(g) => return g.solve_in_place(a, rhs),
         }
         Ok(())
     }
@@ -909,7 +923,10 @@ impl ComplexSystem {
     fn solve_only(&mut self) -> Result<(), LindbladError> {
         self.x.fill(Complex64::new(0.0, 0.0));
         self.x[self.trace_row] = Complex64::new(1.0, 0.0);
-        self.factor.solve(&mut self.x)
+        let n = self.x.len();
+        let sym = SymbolicSparseColMatRef::new_checked(n, n, &self.col_ptr, None, &self.row_idx);
+        self.factor
+            .solve(SparseColMatRef::new(sym, &self.values), &mut self.x)
     }
 
     /// Factorizes, solves and refines; writes the block solution to `out`.
@@ -1134,7 +1151,10 @@ impl RealSystem {
     fn solve_only(&mut self) -> Result<(), LindbladError> {
         self.x.fill(0.0);
         self.x[self.trace_row] = 1.0;
-        self.factor.solve(&mut self.x)
+        let n = self.x.len();
+        let sym = SymbolicSparseColMatRef::new_checked(n, n, &self.col_ptr, None, &self.row_idx);
+        self.factor
+            .solve(SparseColMatRef::new(sym, &self.values), &mut self.x)
     }
 
     /// Factorizes, solves and refines; writes the block solution to `out`.
@@ -1260,7 +1280,7 @@ fn refine_solve<T: Scalar>(
     let zero = T::from_re(0.0);
     x.fill(zero);
     x[trace_row] = T::from_re(w);
-    factor.solve(x)?;
+    factor.solve(a, x)?;
     if !x.iter().all(|&z| z.finite()) {
         return Err(LindbladError::Singular(
             "factorization produced a non-finite solution (singular system)".into(),
@@ -1284,7 +1304,7 @@ fn refine_solve<T: Scalar>(
             break;
         }
         prev_be = be;
-        factor.solve(dx)?;
+        factor.solve(a, dx)?;
         for (xi, di) in x.iter_mut().zip(dx.iter()) {
             *xi += *di;
         }
