@@ -22,6 +22,9 @@ pub enum PropagatorError {
     /// The state lost its normalisation (non-finite values appeared).
     #[error("numerical failure: {0}")]
     Numerical(String),
+    /// An MPI call failed while setting up the exchange.
+    #[error("MPI: {0}")]
+    Mpi(String),
 }
 
 /// Shorthand for results of this crate.

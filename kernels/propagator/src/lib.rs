@@ -8,9 +8,13 @@
 //!   a length-(n+1) complex FFT (RustFFT) with O(n) pre/post-processing, and
 //!   the naive O(n²) reference.
 //! * [`propagator`]: [`Propagator`] — slab-decomposed 2D transforms with the
-//!   transpose as one MPI all-to-all, sine space kept transposed, plans and
-//!   buffers built once, allocation-free periods, observables (⟨p1²⟩, ⟨p2²⟩,
-//!   norm, purity via a faer Gram matrix reduced over ranks).
+//!   transpose written straight into the destination rows, sine space kept
+//!   transposed, plans and buffers built once, allocation-free periods,
+//!   observables (⟨p1²⟩, ⟨p2²⟩, norm, purity via a faer Gram matrix reduced
+//!   over ranks).
+//! * [`exchange`]: the two slab buffers per rank and the transpose between
+//!   the slab layouts (a buffer switch on one rank, an MPI-3 shared-memory
+//!   window and a barrier on one node, point-to-point messages otherwise).
 //! * [`reference`](mod@reference): naive serial 2D and 1D propagators used by the tests.
 //!
 //! ## Example
@@ -37,6 +41,7 @@
 pub mod decomp;
 pub mod dst;
 pub mod error;
+pub mod exchange;
 pub mod propagator;
 pub mod reference;
 

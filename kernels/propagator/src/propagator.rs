@@ -36,19 +36,22 @@
 //!
 //! Position space is split into x1 slabs (each rank holds whole rows along
 //! x2); sine space is kept *transposed*, split into k2 slabs (whole rows along
-//! k1). A forward 2D transform is: DST of the local x2 rows, one all-to-all
-//! (the transpose, done while packing: the row pass writes its output already
-//! transposed per destination), DST of the local k1 rows. The state rests in
-//! the transposed layout in sine space, so a substep is exactly two
-//! all-to-alls, and the work between them is row-local: in sine space one pass
-//! per row does DST along k1, the free phase, and the inverse DST; in position
-//! space one pass does the inverse DST along x2, the interaction phase, and the
-//! next forward DST. With one rank the all-to-all is a buffer swap. With
-//! several, nothing is unpacked after the all-to-all: the next row pass
-//! assembles each row in cache from the received blocks, and a rank's own
-//! block is read from where it was packed (two send buffers alternate), so it
-//! never goes through MPI. The packed, transposed writes use non-temporal
-//! stores, and the slab buffers ask for transparent huge pages.
+//! k1). A forward 2D transform is: DST of the local x2 rows, one exchange
+//! (the transpose, done while writing: the row pass writes its output already
+//! transposed, each destination's block at its final place in the
+//! destination's rows), DST of the local k1 rows. The state rests in the
+//! transposed layout in sine space, so a substep is exactly two exchanges, and
+//! the work between them is row-local: in sine space one pass per row does DST
+//! along k1, the free phase, and the inverse DST; in position space one pass
+//! does the inverse DST along x2, the interaction phase, and the next forward
+//! DST. Each rank has two slab buffers: a pass reads its rows from the current
+//! one and writes into the next ones ([`crate::exchange`]). With one rank the
+//! exchange is a change of buffer; with the ranks of one node the buffers are
+//! an MPI-3 shared-memory window, the pass writes straight into the other
+//! ranks' next buffers and the exchange is a barrier; across nodes the blocks
+//! travel as point-to-point messages that land in the rows through vector
+//! datatypes. Nothing is unpacked. The transposed writes use non-temporal
+//! stores, and the private slab buffers ask for transparent huge pages.
 //!
 //! The `kicked` period ends with its free step and goes straight on with the
 //! inverse DST along k1 and the transpose, so the state rests half-way back in
@@ -69,10 +72,11 @@
 use crate::decomp::Slab;
 use crate::dst::Dst1;
 use crate::error::{PropagatorError, Result};
+use crate::exchange::{big_buffer, Dest, Dir, Mode, Transport};
 use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
 use faer::{Accum, MatMut, MatRef, Par};
 use mpi::collective::{CommunicatorCollectives, Root, SystemOperation};
-use mpi::datatype::{Partition, PartitionMut};
+use mpi::datatype::PartitionMut;
 use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::Count;
 use num_complex::Complex64 as C64;
@@ -233,94 +237,6 @@ impl Op {
     }
 }
 
-/// A block of columns of a row pass's output sent to one rank (or the
-/// matching block received from one rank).
-#[derive(Clone, Copy, Debug)]
-struct Block {
-    col_start: usize,
-    col_count: usize,
-    displ: usize,
-}
-
-/// Exchange pattern of one direction of the transpose.
-#[derive(Debug)]
-struct Exchange {
-    send_counts: Vec<Count>,
-    send_displs: Vec<Count>,
-    recv_counts: Vec<Count>,
-    recv_displs: Vec<Count>,
-    /// Output blocks of the row pass, per destination.
-    pack: Vec<Block>,
-    /// Received blocks, per source: where they go in the receiver's rows.
-    unpack: Vec<Block>,
-    /// This rank's own block, read from the previous send buffer: columns
-    /// as `unpack[rank]`, offset as `pack[rank]`.
-    own: Block,
-}
-
-impl Exchange {
-    /// The pattern for a row pass over this rank's `rows` rows whose output
-    /// columns are split over the ranks by `to`: rank q gets `rows × to.count[q]`
-    /// values (columns from `to.start[q]`), and this rank receives from rank q
-    /// its `from.count[q]` rows of this rank's `cols` columns. The block to
-    /// itself never goes through MPI (see `exchange`). The names are the grid
-    /// axes, for the error when a count does not fit MPI's 32 bits.
-    fn new(
-        rank: usize,
-        rows: usize,
-        cols: usize,
-        (to, to_axis): (&Slab, &'static str),
-        (from, from_axis): (&Slab, &'static str),
-    ) -> Result<Self> {
-        let size = to.count.len();
-        let mut pack = Vec::with_capacity(size);
-        let mut unpack = Vec::with_capacity(size);
-        let (mut sc, mut sd, mut rc, mut rd) = (vec![], vec![], vec![], vec![]);
-        let (mut so, mut ro) = (0usize, 0usize);
-        for q in 0..size {
-            let scount = rows * to.count[q];
-            pack.push(Block {
-                col_start: to.start[q],
-                col_count: to.count[q],
-                displ: so,
-            });
-            sc.push(if q == rank {
-                0
-            } else {
-                to_count(scount, to_axis)?
-            });
-            sd.push(to_count(so, to_axis)?);
-            so += scount;
-            let rcount = from.count[q] * cols;
-            unpack.push(Block {
-                col_start: from.start[q],
-                col_count: from.count[q],
-                displ: ro,
-            });
-            rc.push(if q == rank {
-                0
-            } else {
-                to_count(rcount, from_axis)?
-            });
-            rd.push(to_count(ro, from_axis)?);
-            ro += rcount;
-        }
-        Ok(Exchange {
-            send_counts: sc,
-            send_displs: sd,
-            recv_counts: rc,
-            recv_displs: rd,
-            own: Block {
-                col_start: unpack[rank].col_start,
-                col_count: unpack[rank].col_count,
-                displ: pack[rank].displ,
-            },
-            pack,
-            unpack,
-        })
-    }
-}
-
 /// Row-pass work space (one batch of rows).
 struct Work {
     batch: usize,
@@ -354,6 +270,8 @@ struct Tables {
 /// The distributed propagator: plans, tables and buffers built once.
 pub struct Propagator {
     params: KickedParams,
+    /// Slab buffers and exchange (declared before `comm`: its window is freed first).
+    slabs: Transport,
     comm: SimpleCommunicator,
     rank: usize,
     size: usize,
@@ -361,21 +279,12 @@ pub struct Propagator {
     s2: Slab,
     dst1: Dst1,
     dst2: Dst1,
-    xk: Exchange,
-    kx: Exchange,
     tables: Tables,
-    state: Vec<C64>,
-    send: Vec<C64>,
-    /// Several ranks: the send buffer of the last exchange (own block).
-    send_prev: Vec<C64>,
-    recv: Vec<C64>,
     work: Work,
     gram: Vec<C64>,
     gram_sum: Vec<C64>,
     mom: Vec<f64>,
     space: Space,
-    /// The state's rows wait in `recv` (block layout of the last exchange).
-    pending: bool,
     /// stored state = gain × true state (unnormalised transforms).
     gain: f64,
     g1: f64,
@@ -395,7 +304,8 @@ impl std::fmt::Debug for Propagator {
 }
 
 /// Estimated peak memory of one rank in bytes for an `n1 × n2` grid over
-/// `ranks` ranks: four slab buffers (state, two send buffers, receive) and the
+/// `ranks` ranks: three slab buffers (two for the state and the transpose, a
+/// send buffer when the exchange goes through messages) and the
 /// interaction table (16 bytes per complex entry each; the table is only a
 /// vector for square grids, the estimate does not count on that), the `n1 × n1` Gram
 /// matrix and its reduction buffer (purity), and O(n) tables and FFT work.
@@ -407,7 +317,7 @@ pub fn estimate_memory_bytes_per_rank(n1: usize, n2: usize, ranks: usize) -> u64
     let c2 = n2.div_ceil(p);
     let slab = (c1 * n2).max(c2 * n1).max(1);
     let cplx = 16u128;
-    let slabs = 4 * slab * cplx + c1 * n2 * cplx;
+    let slabs = 3 * slab * cplx + c1 * n2 * cplx;
     let gram = 2 * n1 * n1 * cplx;
     let small = 64 * (n1 + n2 + 2) * cplx + (1 << 20);
     u64::try_from(slabs + gram + small).unwrap_or(u64::MAX)
@@ -418,33 +328,6 @@ pub fn estimate_memory_bytes_per_rank(n1: usize, n2: usize, ranks: usize) -> u64
 pub fn flops_dst_pair(n1: usize, n2: usize) -> f64 {
     let (a, b) = (n1 as f64, n2 as f64);
     2.0 * 5.0 * a * b * (a * b).log2()
-}
-
-/// A zeroed buffer of `len` complex numbers. On Linux the pages are first
-/// marked `MADV_HUGEPAGE` (transparent huge pages in `madvise` mode): the
-/// transposes stride across the whole slab, and 4 KiB pages make them
-/// TLB-bound at n ≈ 2000.
-fn big_buffer(len: usize) -> Vec<C64> {
-    let mut v: Vec<C64> = Vec::with_capacity(len);
-    #[cfg(target_os = "linux")]
-    {
-        const HUGE: usize = 2 << 20;
-        let bytes = len * std::mem::size_of::<C64>();
-        if bytes >= 2 * HUGE {
-            let addr = v.as_mut_ptr() as usize;
-            let start = addr.next_multiple_of(HUGE);
-            let end = (addr + bytes) / HUGE * HUGE;
-            if end > start {
-                // SAFETY: [start, end) lies inside the allocation just made;
-                // madvise only changes the paging policy of that range.
-                unsafe {
-                    libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
-                }
-            }
-        }
-    }
-    v.resize(len, C64::new(0.0, 0.0));
-    v
 }
 
 fn to_count(v: usize, what: &'static str) -> Result<Count> {
@@ -479,12 +362,6 @@ impl Propagator {
         let mut planner = FftPlanner::new();
         let dst1 = Dst1::new(n1, &mut planner);
         let dst2 = Dst1::new(n2, &mut planner);
-
-        // X → K: the x2-row pass of rank r packs, per destination s, the block
-        // [k2 ∈ slab s][x1 local]; s unpacks it into its k2 rows at x1 offset start1[r].
-        let xk = Exchange::new(rank, c1, c2, (&s2, "n2"), (&s1, "n1"))?;
-        // K → X: the k1-row pass packs, per destination r, [x1 ∈ slab r][k2 local].
-        let kx = Exchange::new(rank, c2, c1, (&s1, "n1"), (&s2, "n2"))?;
 
         let p = params;
         let dt = p.dt();
@@ -541,7 +418,11 @@ impl Propagator {
             row0: s1.start[rank],
         };
 
-        let slab = (c1 * n2).max(c2 * n1).max(1);
+        // X → K: the x2-row pass of rank r writes, per destination s, the
+        // columns k2 ∈ slab s into s's k2 rows at x1 offset start1[r];
+        // K → X: the k1-row pass writes x1 ∈ slab s into s's x1 rows at k2
+        // offset start2[r].
+        let slabs = Transport::new(&comm, &s1, &s2)?;
         let nmax = n1.max(n2);
         // FFT batches of ~128 KiB, output tiles of ~512 KiB (L2-sized).
         let batch = (8192 / (nmax + 1)).clamp(1, 16);
@@ -554,6 +435,7 @@ impl Propagator {
         };
         let mut prop = Propagator {
             params: params.clone(),
+            slabs,
             comm,
             rank,
             size,
@@ -561,19 +443,12 @@ impl Propagator {
             s2,
             dst1,
             dst2,
-            xk,
-            kx,
             tables,
-            state: big_buffer(slab),
-            send: big_buffer(slab),
-            send_prev: big_buffer(if size > 1 { slab } else { 0 }),
-            recv: big_buffer(if size > 1 { slab } else { 0 }),
             work,
             gram: vec![C64::default(); n1 * n1],
             gram_sum: vec![C64::default(); if size > 1 { n1 * n1 } else { 0 }],
             mom: vec![0.0; n1],
             space: Space::Position,
-            pending: false,
             gain: 1.0,
             g1: ((n1 + 1) as f64 / 2.0).sqrt(),
             g2: ((n2 + 1) as f64 / 2.0).sqrt(),
@@ -588,11 +463,15 @@ impl Propagator {
         let (n1, n2) = (self.params.n1, self.params.n2);
         let a1 = (2.0 / (n1 + 1) as f64).sqrt();
         let a2 = (2.0 / (n2 + 1) as f64).sqrt();
-        self.set_position_state(|i, j| {
-            let f1 = a1 * (PI * (i + 1) as f64 / (n1 + 1) as f64).sin();
-            let f2 = a2 * (PI * (j + 1) as f64 / (n2 + 1) as f64).sin();
-            C64::new(f1 * f2, 0.0)
-        });
+        // separable: one sine per local row and per column, not per point
+        let (start, count) = self.local_x1_rows();
+        let f1: Vec<f64> = (start..start + count)
+            .map(|i| a1 * (PI * (i + 1) as f64 / (n1 + 1) as f64).sin())
+            .collect();
+        let f2: Vec<f64> = (0..n2)
+            .map(|j| a2 * (PI * (j + 1) as f64 / (n2 + 1) as f64).sin())
+            .collect();
+        self.set_position_state(|i, j| C64::new(f1[i - start] * f2[j], 0.0));
         self.kicks = 0;
     }
 
@@ -603,13 +482,13 @@ impl Propagator {
     pub fn set_position_state(&mut self, f: impl Fn(usize, usize) -> C64) {
         let n2 = self.params.n2;
         let start = self.s1.start[self.rank];
+        let state = self.slabs.cur_mut();
         for i in 0..self.s1.count[self.rank] {
             for j in 0..n2 {
-                self.state[i * n2 + j] = f(start + i, j);
+                state[i * n2 + j] = f(start + i, j);
             }
         }
         self.space = Space::Position;
-        self.pending = false;
         self.gain = 1.0;
         self.kicks = 0;
     }
@@ -798,30 +677,17 @@ impl Propagator {
                 x_phase_row(row, a, &t.kick2, urow, kick, upow, conj);
             }
         };
-        let out = if packed {
-            Some((&mut self.send[..], &self.xk.pack[..]))
-        } else {
-            None
-        };
-        let blocks_in = self.pending.then(|| BlocksIn {
-            recv: &self.recv,
-            unpack: &self.kx.unpack,
-            own_buf: &self.send_prev,
-            own: &self.kx.own,
-            me: self.rank,
-        });
+        let (data, dests) = self.slabs.pass_io(Dir::XK);
         row_pass(
             &self.dst2,
-            &mut self.state,
+            data,
             rows,
             first,
             second,
             &mut ph,
-            blocks_in,
-            out,
+            packed.then_some(dests),
             &mut self.work,
         );
-        self.pending = false;
     }
 
     fn k_pass(&mut self, first: bool, phase: Option<(Op, f64)>, second: bool, packed: bool) {
@@ -847,54 +713,30 @@ impl Propagator {
                 }
             }
         };
-        let out = if packed {
-            Some((&mut self.send[..], &self.kx.pack[..]))
-        } else {
-            None
-        };
-        let blocks_in = self.pending.then(|| BlocksIn {
-            recv: &self.recv,
-            unpack: &self.xk.unpack,
-            own_buf: &self.send_prev,
-            own: &self.xk.own,
-            me: self.rank,
-        });
+        let (data, dests) = self.slabs.pass_io(Dir::KX);
         row_pass(
             &self.dst1,
-            &mut self.state,
+            data,
             rows,
             first,
             second,
             &mut ph,
-            blocks_in,
-            out,
+            packed.then_some(dests),
             &mut self.work,
         );
-        self.pending = false;
     }
 
     fn exchange_xk(&mut self) {
-        self.pending = exchange(
-            &self.comm,
-            self.size,
-            &self.xk,
-            &mut self.state,
-            &mut self.send,
-            &mut self.send_prev,
-            &mut self.recv,
-        );
+        self.slabs.finish(&self.comm, Dir::XK);
     }
 
     fn exchange_kx(&mut self) {
-        self.pending = exchange(
-            &self.comm,
-            self.size,
-            &self.kx,
-            &mut self.state,
-            &mut self.send,
-            &mut self.send_prev,
-            &mut self.recv,
-        );
+        self.slabs.finish(&self.comm, Dir::KX);
+    }
+
+    /// How this propagator's transposes move data between ranks.
+    pub fn exchange_mode(&self) -> Mode {
+        self.slabs.mode()
     }
 
     fn ensure_sine(&mut self) {
@@ -961,7 +803,7 @@ impl Propagator {
         let mut local = [0.0f64; 3];
         for l in 0..rows {
             let k2 = (start2 + l + 1) as f64;
-            let row = &self.state[l * n1..(l + 1) * n1];
+            let row = &self.slabs.cur()[l * n1..(l + 1) * n1];
             let mut norm = 0.0;
             let mut m1 = 0.0;
             for (k, v) in row.iter().enumerate() {
@@ -999,7 +841,7 @@ impl Propagator {
                 g.fill(C64::new(0.0, 0.0));
             } else {
                 // G = Bᵀ conj(B), B the local rows × n1 block: G = Σ_{k2 local} c c†.
-                let b = MatRef::from_row_major_slice(&self.state[..rows * n1], rows, n1);
+                let b = MatRef::from_row_major_slice(&self.slabs.cur()[..rows * n1], rows, n1);
                 tri_matmul(
                     g.as_mut(),
                     BlockStructure::TriangularLower,
@@ -1042,8 +884,9 @@ impl Propagator {
         let n1 = self.params.n1;
         let rows = self.s2.count[self.rank];
         self.mom.iter_mut().for_each(|v| *v = 0.0);
+        let state = self.slabs.cur();
         for l in 0..rows {
-            for (m, v) in self.mom.iter_mut().zip(&self.state[l * n1..(l + 1) * n1]) {
+            for (m, v) in self.mom.iter_mut().zip(&state[l * n1..(l + 1) * n1]) {
                 *m += v.norm_sqr();
             }
         }
@@ -1062,7 +905,7 @@ impl Propagator {
     pub fn local_position_state(&mut self) -> &[C64] {
         self.ensure_position();
         let n = self.s1.count[self.rank] * self.params.n2;
-        &self.state[..n]
+        &self.slabs.cur()[..n]
     }
 
     /// The full position-space state `ψ[i·n2 + j]` gathered on rank 0 of the
@@ -1075,16 +918,16 @@ impl Propagator {
         if self.rank == 0 {
             let mut full = vec![C64::default(); n1 * n2];
             if self.size == 1 {
-                full.copy_from_slice(&self.state[..mine]);
+                full.copy_from_slice(&self.slabs.cur()[..mine]);
             } else {
                 let counts: Vec<Count> = self.s1.count.iter().map(|&c| (c * n2) as Count).collect();
                 let displs: Vec<Count> = self.s1.start.iter().map(|&s| (s * n2) as Count).collect();
                 let mut part = PartitionMut::new(&mut full[..], &counts[..], &displs[..]);
-                root.gather_varcount_into_root(&self.state[..mine], &mut part);
+                root.gather_varcount_into_root(&self.slabs.cur()[..mine], &mut part);
             }
             Some(full)
         } else {
-            root.gather_varcount_into(&self.state[..mine]);
+            root.gather_varcount_into(&self.slabs.cur()[..mine]);
             None
         }
     }
@@ -1146,21 +989,9 @@ fn x_phase_row(
     }
 }
 
-/// Where the rows of a pass wait after an exchange on several ranks.
-#[derive(Clone, Copy)]
-struct BlocksIn<'a> {
-    recv: &'a [C64],
-    unpack: &'a [Block],
-    /// The previous send buffer, holding this rank's own block.
-    own_buf: &'a [C64],
-    own: &'a Block,
-    me: usize,
-}
-
 /// One pass over the local rows of `data` (`nrows` rows of length `dst.len()`):
 /// optional DST, a per-row phase, optional DST; the result goes back in place
-/// or, with `packed`, transposed into the per-destination blocks of the send
-/// buffer (block layout `[column][row]`).
+/// or, with `packed`, transposed into the destinations (see [`Dest`]).
 #[allow(clippy::too_many_arguments)]
 fn row_pass(
     dst: &Dst1,
@@ -1169,14 +1000,12 @@ fn row_pass(
     first: bool,
     second: bool,
     phase: &mut dyn FnMut(usize, &mut [C64]),
-    blocks_in: Option<BlocksIn<'_>>,
-    packed: Option<(&mut [C64], &[Block])>,
+    packed: Option<&[Dest]>,
     work: &mut Work,
 ) {
     let n = dst.len();
     let nn = n + 1;
     let scratch = &mut work.scratch[..dst.scratch_len()];
-    let mut packed = packed;
     // Tiles of `tile` rows are written out together (long contiguous runs in
     // the transposed blocks); within a tile, FFTs run in batches of `batch` rows.
     let tile = (work.tmp.len() / n).min(nrows.max(1));
@@ -1189,53 +1018,23 @@ fn row_pass(
             let b = work.batch.min(tb - r0);
             let fftb = &mut work.fft[..b * nn];
             let rows = &mut tmp[r0 * n..(r0 + b) * n];
-            match blocks_in {
-                None => {
-                    let src = &data[(t0 + r0) * n..(t0 + r0 + b) * n];
-                    if first {
-                        for (x, y) in src.chunks_exact(n).zip(fftb.chunks_exact_mut(nn)) {
-                            dst.pre(x, y);
-                        }
-                        // While this batch is transformed, pull the next batch's rows in.
-                        let next = (t0 + r0 + b) * n;
-                        let next_end = ((t0 + r0 + 2 * b).min(nrows)) * n;
-                        if next < next_end {
-                            prefetch(&data[next..next_end]);
-                        }
-                        dst.fft_batch(fftb, scratch);
-                        for (y, out) in fftb.chunks_exact(nn).zip(rows.chunks_exact_mut(n)) {
-                            dst.post(y, out);
-                        }
-                    } else {
-                        rows.copy_from_slice(src);
-                    }
+            let src = &data[(t0 + r0) * n..(t0 + r0 + b) * n];
+            if first {
+                for (x, y) in src.chunks_exact(n).zip(fftb.chunks_exact_mut(nn)) {
+                    dst.pre(x, y);
                 }
-                Some(bi) => {
-                    // The rows still lie in the receive buffer of the last
-                    // exchange, one contiguous segment per source rank:
-                    // assemble them here, in cache (no separate unpack pass).
-                    for (q, row) in rows.chunks_exact_mut(n).enumerate() {
-                        let r = t0 + r0 + q;
-                        for (q, blk) in bi.unpack.iter().enumerate() {
-                            let (buf, blk) = if q == bi.me {
-                                (bi.own_buf, bi.own)
-                            } else {
-                                (bi.recv, blk)
-                            };
-                            let seg = &buf[blk.displ + r * blk.col_count..][..blk.col_count];
-                            row[blk.col_start..blk.col_start + blk.col_count].copy_from_slice(seg);
-                        }
-                    }
-                    if first {
-                        for (x, y) in rows.chunks_exact(n).zip(fftb.chunks_exact_mut(nn)) {
-                            dst.pre(x, y);
-                        }
-                        dst.fft_batch(fftb, scratch);
-                        for (y, out) in fftb.chunks_exact(nn).zip(rows.chunks_exact_mut(n)) {
-                            dst.post(y, out);
-                        }
-                    }
+                // While this batch is transformed, pull the next batch's rows in.
+                let next = (t0 + r0 + b) * n;
+                let next_end = ((t0 + r0 + 2 * b).min(nrows)) * n;
+                if next < next_end {
+                    prefetch(&data[next..next_end]);
                 }
+                dst.fft_batch(fftb, scratch);
+                for (y, out) in fftb.chunks_exact(nn).zip(rows.chunks_exact_mut(n)) {
+                    dst.post(y, out);
+                }
+            } else {
+                rows.copy_from_slice(src);
             }
             for (q, row) in rows.chunks_exact_mut(n).enumerate() {
                 phase(t0 + r0 + q, row);
@@ -1253,9 +1052,9 @@ fn row_pass(
         }
         match packed {
             None => data[t0 * n..(t0 + tb) * n].copy_from_slice(tmp),
-            Some((ref mut send, blocks)) => {
-                for blk in blocks {
-                    write_transposed(tmp, n, tb, blk, nrows, t0, send);
+            Some(dests) => {
+                for d in dests {
+                    write_transposed(tmp, n, tb, d, t0);
                 }
             }
         }
@@ -1281,35 +1080,27 @@ fn prefetch(v: &[C64]) {
 }
 
 /// Write columns `[col_start, col_start+col_count)` of the `b × n` batch
-/// `tmp` into the block `[column][row]` (row stride `nrows`, this batch at
-/// rows `r0…r0+b`) of `send`.
+/// `tmp` (pass rows `r0…r0+b`) to the destination `d`: column `col_start + c`,
+/// row `r0 + q` goes to `d.ptr[c·stride + row0 + r0 + q]`.
 #[inline]
-fn write_transposed(
-    tmp: &[C64],
-    n: usize,
-    b: usize,
-    blk: &Block,
-    nrows: usize,
-    r0: usize,
-    send: &mut [C64],
-) {
-    if blk.col_count == 0 {
+fn write_transposed(tmp: &[C64], n: usize, b: usize, d: &Dest, r0: usize) {
+    if d.col_count == 0 || b == 0 {
         return;
     }
     // bounds checked once here; the loops below stay inside them
-    assert!(tmp.len() >= b * n && blk.col_start + blk.col_count <= n);
-    assert!(blk.displ + (blk.col_count - 1) * nrows + r0 + b <= send.len());
+    assert!(tmp.len() >= b * n && d.col_start + d.col_count <= n);
+    assert!((d.col_count - 1) * d.stride + d.row0 + r0 + b <= d.len);
     let src = tmp.as_ptr();
-    let dst = send.as_mut_ptr();
+    let dst = d.ptr;
     // The destination runs are written once and not read again before the
     // exchange: non-temporal stores skip the read-for-ownership of each line.
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_loadu_pd, _mm_sfence, _mm_stream_pd};
         if (dst as usize) % 16 == 0 {
-            for c in 0..blk.col_count {
-                let col = blk.col_start + c;
-                let off = blk.displ + c * nrows + r0;
+            for c in 0..d.col_count {
+                let col = d.col_start + c;
+                let off = c * d.stride + d.row0 + r0;
                 for q in 0..b {
                     // SAFETY: as below; `dst + off + q` is 16-byte aligned because
                     // `dst` is and a C64 is 16 bytes; SSE2 is part of x86_64.
@@ -1324,43 +1115,15 @@ fn write_transposed(
             return;
         }
     }
-    for c in 0..blk.col_count {
-        let col = blk.col_start + c;
-        let off = blk.displ + c * nrows + r0;
+    for c in 0..d.col_count {
+        let col = d.col_start + c;
+        let off = c * d.stride + d.row0 + r0;
         for q in 0..b {
-            // SAFETY: q < b, col < n, so q·n + col < b·n ≤ tmp.len(); off + q <
-            // displ + (col_count−1)·nrows + r0 + b ≤ send.len() (asserted above).
+            // SAFETY: q < b, col < n, so q·n + col < b·n ≤ tmp.len(); off + q ≤
+            // (col_count−1)·stride + row0 + r0 + b − 1 < d.len (asserted above),
+            // and `d.ptr` points to `d.len` writable elements no one else
+            // touches during the pass (see `crate::exchange`).
             unsafe { *dst.add(off + q) = *src.add(q * n + col) };
         }
     }
-}
-
-/// The transpose: all-to-all of the packed send buffer. Returns whether the
-/// data now waits in the receive buffer (several ranks; the next row pass
-/// assembles its rows from the received blocks) rather than in `state` (one
-/// rank: the packed buffer already is the transposed layout, swapped in).
-fn exchange(
-    comm: &SimpleCommunicator,
-    size: usize,
-    ex: &Exchange,
-    state: &mut Vec<C64>,
-    send: &mut Vec<C64>,
-    send_prev: &mut Vec<C64>,
-    recv: &mut [C64],
-) -> bool {
-    if size == 1 {
-        std::mem::swap(state, send);
-        return false;
-    }
-    {
-        let sp = Partition::new(&send[..], &ex.send_counts[..], &ex.send_displs[..]);
-        let mut rp = PartitionMut::new(recv, &ex.recv_counts[..], &ex.recv_displs[..]);
-        comm.all_to_all_varcount_into(&sp, &mut rp);
-    }
-    // The own block stays where the row pass packed it; the next pass packs
-    // into the other send buffer.
-    std::mem::swap(send, send_prev);
-    // The received blocks are not unpacked here: the next row pass reads its
-    // rows from them directly (see `row_pass`), saving a pass over the slab.
-    true
 }

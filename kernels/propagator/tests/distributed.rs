@@ -3,8 +3,10 @@
 //! not divisible by P (one with fewer rows than ranks), and its observables
 //! per kick, final momentum distribution and gathered state must match the
 //! naive serial reference to 1e-12, and propagating back returns the initial
-//! state to 1e-12. Skipped (with a message) when `mpirun`
-//! is not on PATH.
+//! state to 1e-12. On 2–4 ranks it runs twice: with the exchange the
+//! propagator picks (shared-memory window on one node) and with the message
+//! path forced (`QK_PROPAGATOR_EXCHANGE=messages`). Skipped (with a message)
+//! when `mpirun` is not on PATH.
 
 use num_complex::Complex64 as C64;
 use qk_propagator::reference::SerialReference;
@@ -21,6 +23,8 @@ fn have_mpirun() -> bool {
 }
 
 struct Run {
+    /// the exchange mode the run used
+    mode: String,
     /// max |ψ − ψ0| after the same number of backward periods
     back: f64,
     obs: Vec<[f64; 4]>,
@@ -30,6 +34,7 @@ struct Run {
 
 fn parse(text: &str) -> Run {
     let mut run = Run {
+        mode: String::new(),
         back: f64::NAN,
         obs: vec![],
         mom: vec![],
@@ -38,6 +43,10 @@ fn parse(text: &str) -> Run {
     for line in text.lines() {
         let mut it = line.split_whitespace();
         let tag = it.next().unwrap();
+        if tag == "mode" {
+            run.mode = it.next().unwrap().to_string();
+            continue;
+        }
         let v: Vec<f64> = it.map(|s| s.parse().unwrap()).collect();
         match tag {
             "obs" => run.obs.push([v[0], v[1], v[2], v[3]]),
@@ -50,11 +59,13 @@ fn parse(text: &str) -> Run {
     run
 }
 
-fn run_mpi(ranks: usize, p: &KickedParams, kicks: usize, tag: &str) -> Run {
+/// Run on `ranks` ranks; `messages`: force the point-to-point exchange.
+fn run_mpi(ranks: usize, p: &KickedParams, kicks: usize, tag: &str, messages: bool) -> Run {
     let out: PathBuf = std::env::temp_dir().join(format!(
-        "qk_prop_dist_{}_{tag}_{ranks}.txt",
+        "qk_prop_dist_{}_{tag}_{ranks}_{messages}.txt",
         std::process::id()
     ));
+    let exchange = if messages { "messages" } else { "auto" };
     let inter = match p.interaction {
         Interaction::Continuous => "continuous",
         Interaction::Kicked => "kicked",
@@ -63,6 +74,7 @@ fn run_mpi(ranks: usize, p: &KickedParams, kicks: usize, tag: &str) -> Run {
         .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
         .args(["-n", &ranks.to_string(), "--oversubscribe"])
+        .args(["-x", &format!("QK_PROPAGATOR_EXCHANGE={exchange}")])
         .arg(env!("CARGO_BIN_EXE_propagator-check"))
         .arg("dist")
         .arg(format!("hbar={}", p.hbar))
@@ -124,9 +136,15 @@ fn distributed_equals_serial_on_1_to_4_ranks() {
         }
         let ref_mom = reference.momentum_p1();
         let mut states = vec![];
-        for ranks in 1..=4 {
-            let tag = format!("{n1}x{n2}{inter:?}");
-            let run = run_mpi(ranks, &p, kicks, &tag);
+        let runs = (1..=4).flat_map(|r| [(r, false), (r, true)].into_iter().take(r.min(2)));
+        for (ranks, messages) in runs {
+            let tag = format!("{n1}x{n2}{inter:?} messages={messages}");
+            let run = run_mpi(ranks, &p, kicks, &tag, messages);
+            if ranks == 1 {
+                assert_eq!(run.mode, "Local", "{tag}");
+            } else if messages {
+                assert_eq!(run.mode, "Messages", "{tag} P={ranks}");
+            }
             assert_eq!(run.obs.len(), kicks);
             for (k, (a, b)) in run.obs.iter().zip(&ref_obs).enumerate() {
                 for q in 0..4 {

@@ -2,8 +2,8 @@
 //! user tool; the user-facing entry point is `qk kicked`).
 //!
 //! ```text
-//! propagator-check dist  [key=value…] out=FILE   # run `kicks` periods, write observables + final state (rank 0)
-//! propagator-check time  [key=value…] [state=FILE] [repeat=R]   # time periods, print JSON (rank 0)
+//! propagator-check dist  [key=value…] out=FILE   # run `kicks` periods, write exchange mode, observables + final state (rank 0)
+//! propagator-check time  [key=value…] [state=FILE] [repeat=R]   # time set-up, periods, observables; print JSON (rank 0)
 //! ```
 //!
 //! Keys: hbar mass eps k1 k2 lambda n1 n2 substeps interaction=continuous|kicked kicks.
@@ -90,7 +90,12 @@ fn run(world: &mpi::topology::SimpleCommunicator, args: &[String]) -> i32 {
             return 2;
         }
     };
-    let mut prop = match Propagator::new(&p, world) {
+    world.barrier();
+    let t_new = Instant::now();
+    let prop = Propagator::new(&p, world);
+    world.barrier();
+    let t_new = t_new.elapsed().as_secs_f64();
+    let mut prop = match prop {
         Ok(v) => v,
         Err(e) => {
             eprintln!("error: {e}");
@@ -119,6 +124,7 @@ fn run(world: &mpi::topology::SimpleCommunicator, args: &[String]) -> i32 {
             let back = prop.gather_position_state();
             if let (Some(state), Some(path)) = (state, out) {
                 let mut f = std::fs::File::create(&path).expect("output file");
+                writeln!(f, "mode {:?}", prop.exchange_mode()).unwrap();
                 for l in &lines {
                     writeln!(f, "{l}").unwrap();
                 }
@@ -162,15 +168,19 @@ fn run(world: &mpi::topology::SimpleCommunicator, args: &[String]) -> i32 {
                 cpu.push(t[1]);
             }
             cpu.sort_by(f64::total_cmp);
+            world.barrier();
+            let t_obs = Instant::now();
             let o = prop.observables();
+            world.barrier();
+            let t_obs = t_obs.elapsed().as_secs_f64();
             let state = prop.gather_position_state();
             if rank == 0 {
                 let mut sorted = times.clone();
                 sorted.sort_by(f64::total_cmp);
                 let med = sorted[sorted.len() / 2];
                 println!(
-                    "{{\"n1\": {}, \"n2\": {}, \"ranks\": {}, \"interaction\": \"{:?}\", \"substeps\": {}, \"periods_timed\": {}, \"t_min\": {:.6e}, \"t_median\": {:.6e}, \"cpu_min\": {:.6e}, \"cpu_median\": {:.6e}, \"kicks_done\": {}, \"p1_sq\": {:.17e}, \"p2_sq\": {:.17e}, \"norm\": {:.17e}, \"purity\": {:.17e}}}",
-                    p.n1, p.n2, world.size(), p.interaction, p.substeps, repeat, sorted[0], med, cpu[0], cpu[cpu.len() / 2],
+                    "{{\"n1\": {}, \"n2\": {}, \"ranks\": {}, \"exchange\": \"{:?}\", \"interaction\": \"{:?}\", \"substeps\": {}, \"periods_timed\": {}, \"t_new\": {:.6e}, \"t_observables\": {:.6e}, \"t_min\": {:.6e}, \"t_median\": {:.6e}, \"cpu_min\": {:.6e}, \"cpu_median\": {:.6e}, \"kicks_done\": {}, \"p1_sq\": {:.17e}, \"p2_sq\": {:.17e}, \"norm\": {:.17e}, \"purity\": {:.17e}}}",
+                    p.n1, p.n2, world.size(), prop.exchange_mode(), p.interaction, p.substeps, repeat, t_new, t_obs, sorted[0], med, cpu[0], cpu[cpu.len() / 2],
                     prop.kicks(), o.p1_sq, o.p2_sq, o.norm, o.purity
                 );
                 if let (Some(state), Some(path)) = (state, out) {
