@@ -146,17 +146,29 @@ fn check(rc: c_int, what: &str) -> Result<()> {
     }
 }
 
-/// A zeroed buffer of `len` complex numbers. On Linux the pages are first
-/// marked `MADV_HUGEPAGE` (transparent huge pages in `madvise` mode): the
-/// transposes stride across the whole slab.
+/// A zeroed buffer of `len` complex numbers, from `alloc_zeroed` (large
+/// sizes come as fresh zero pages, so nothing is written here: the pages are
+/// first touched by whoever fills them). On Linux a buffer of several MiB is
+/// marked `MADV_HUGEPAGE` before that first touch (transparent huge pages in
+/// `madvise` mode): the transposes stride across the whole slab.
 pub(crate) fn big_buffer(len: usize) -> Vec<C64> {
-    let mut v: Vec<C64> = Vec::with_capacity(len);
+    let Ok(layout) = std::alloc::Layout::array::<C64>(len) else {
+        panic!("buffer of {len} complex numbers exceeds the address space");
+    };
+    if layout.size() == 0 {
+        return Vec::new();
+    }
+    // SAFETY: non-zero size; all-zero bytes are a valid C64.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) } as *mut C64;
+    if ptr.is_null() {
+        std::alloc::handle_alloc_error(layout);
+    }
     #[cfg(target_os = "linux")]
     {
         const HUGE: usize = 2 << 20;
-        let bytes = len * std::mem::size_of::<C64>();
+        let bytes = layout.size();
         if bytes >= 2 * HUGE {
-            let addr = v.as_mut_ptr() as usize;
+            let addr = ptr as usize;
             let start = addr.next_multiple_of(HUGE);
             let end = (addr + bytes) / HUGE * HUGE;
             if end > start {
@@ -168,8 +180,9 @@ pub(crate) fn big_buffer(len: usize) -> Vec<C64> {
             }
         }
     }
-    v.resize(len, C64::new(0.0, 0.0));
-    v
+    // SAFETY: allocated by the global allocator with the layout of `len`
+    // C64s, all initialised (zero).
+    unsafe { Vec::from_raw_parts(ptr, len, len) }
 }
 
 /// Free bytes in `/dev/shm` (where Open MPI and MPICH put shared windows);
@@ -322,11 +335,12 @@ impl Transport {
                         *b = [p, p.add(slab)];
                     }
                     t.own = bases[rank];
-                    // first touch of this rank's part (and defined contents)
-                    std::ptr::write_bytes(t.own[0], 0, 2 * slab);
-                    ffi::MPI_Win_sync(win);
                 }
-                comm.barrier();
+                // The window's pages are first touched by the passes that
+                // fill them (a fresh shared segment reads as zeros; every
+                // element read is written first: the state by
+                // `set_position_state`, each exchange's rows completely by
+                // the senders).
             }
         }
 

@@ -281,8 +281,13 @@ pub struct Propagator {
     dst2: Dst1,
     tables: Tables,
     work: Work,
+    /// This rank's Gram matrix `Σ_{k2 local} c c†` (lower triangle, column-major).
     gram: Vec<C64>,
-    gram_sum: Vec<C64>,
+    /// Several ranks: the summed lower triangle, this rank's share of it
+    /// (packed column by column), its first packed index, and every rank's count.
+    tri_piece: Vec<C64>,
+    tri_start: usize,
+    tri_counts: Vec<std::os::raw::c_int>,
     mom: Vec<f64>,
     space: Space,
     /// stored state = gain × true state (unnormalised transforms).
@@ -308,7 +313,8 @@ impl std::fmt::Debug for Propagator {
 /// send buffer when the exchange goes through messages) and the
 /// interaction table (16 bytes per complex entry each; the table is only a
 /// vector for square grids, the estimate does not count on that), the `n1 × n1` Gram
-/// matrix and its reduction buffer (purity), and O(n) tables and FFT work.
+/// matrix and this rank's share of its reduced lower triangle (purity), and
+/// O(n) tables and FFT work.
 /// Saturates instead of overflowing.
 pub fn estimate_memory_bytes_per_rank(n1: usize, n2: usize, ranks: usize) -> u64 {
     let p = ranks.max(1) as u128;
@@ -318,7 +324,7 @@ pub fn estimate_memory_bytes_per_rank(n1: usize, n2: usize, ranks: usize) -> u64
     let slab = (c1 * n2).max(c2 * n1).max(1);
     let cplx = 16u128;
     let slabs = 3 * slab * cplx + c1 * n2 * cplx;
-    let gram = 2 * n1 * n1 * cplx;
+    let gram = n1 * n1 * cplx + (n1 * (n1 + 1) / 2).div_ceil(p) * cplx;
     let small = 64 * (n1 + n2 + 2) * cplx + (1 << 20);
     u64::try_from(slabs + gram + small).unwrap_or(u64::MAX)
 }
@@ -423,6 +429,17 @@ impl Propagator {
         // K → X: the k1-row pass writes x1 ∈ slab s into s's x1 rows at k2
         // offset start2[r].
         let slabs = Transport::new(&comm, &s1, &s2)?;
+        // purity on several ranks: the packed lower triangle of the Gram
+        // matrix, n1(n1+1)/2 entries, reduce-scattered in equal shares
+        let tri = Slab::new(n1 * (n1 + 1) / 2, size);
+        let tri_counts = if size > 1 {
+            tri.count
+                .iter()
+                .map(|&c| to_count(c, "n1"))
+                .collect::<Result<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
         let nmax = n1.max(n2);
         // FFT batches of ~128 KiB, output tiles of ~512 KiB (L2-sized).
         let batch = (8192 / (nmax + 1)).clamp(1, 16);
@@ -445,8 +462,10 @@ impl Propagator {
             dst2,
             tables,
             work,
-            gram: vec![C64::default(); n1 * n1],
-            gram_sum: vec![C64::default(); if size > 1 { n1 * n1 } else { 0 }],
+            gram: big_buffer(n1 * n1),
+            tri_piece: big_buffer(if size > 1 { tri.max_count() } else { 0 }),
+            tri_start: tri.start[rank],
+            tri_counts,
             mom: vec![0.0; n1],
             space: Space::Position,
             gain: 1.0,
@@ -792,8 +811,9 @@ impl Propagator {
     /// Observables of the current state (collective; the same values on every
     /// rank). Transforms the state to sine space if it is not there (the next
     /// period transforms back; this does not change the physics). The purity
-    /// costs one `n1 × n1 × (n2/ranks)` Hermitian rank-k update (faer) and an
-    /// all-reduce of `n1²` complex numbers.
+    /// costs one `n1 × n1 × (n2/ranks)` Hermitian rank-k update (faer) and,
+    /// on several ranks, a reduce-scatter of the `n1(n1+1)/2` complex numbers
+    /// of its lower triangle (each rank sums the squares of its share).
     pub fn observables(&mut self) -> Observables {
         self.ensure_sine();
         let n1 = self.params.n1;
@@ -855,25 +875,67 @@ impl Propagator {
                 );
             }
         }
-        let g: &[C64] = if self.size > 1 {
-            self.comm.all_reduce_into(
-                &self.gram[..],
-                &mut self.gram_sum[..],
-                SystemOperation::sum(),
-            );
-            &self.gram_sum
-        } else {
-            &self.gram
-        };
-        let mut diag = 0.0;
-        let mut off = 0.0;
-        for j in 0..n1 {
-            diag += g[j * n1 + j].norm_sqr();
-            for i in j + 1..n1 {
-                off += g[j * n1 + i].norm_sqr();
+        if self.size == 1 {
+            let g = &self.gram;
+            let mut diag = 0.0;
+            let mut off = 0.0;
+            // per-column partial sums, as the shares below (round-off alike
+            // for any rank count)
+            for j in 0..n1 {
+                diag += g[j * n1 + j].norm_sqr();
+                off += g[j * n1 + j + 1..(j + 1) * n1]
+                    .iter()
+                    .map(|v| v.norm_sqr())
+                    .sum::<f64>();
             }
+            return diag + 2.0 * off;
         }
-        diag + 2.0 * off
+        // Several ranks: only ‖ΣG‖² is needed, so the lower triangle is packed
+        // (column by column, in place: a column never moves up past its
+        // start), reduce-scattered in equal shares, and each rank sums the
+        // squares of its share; one scalar is all-reduced.
+        let mut packed = 0;
+        for j in 0..n1 {
+            self.gram.copy_within(j * n1 + j..(j + 1) * n1, packed);
+            packed += n1 - j;
+        }
+        let count = self.tri_counts[self.rank] as usize;
+        // SAFETY: `gram` holds n1(n1+1)/2 = Σ tri_counts packed entries,
+        // `tri_piece` at least this rank's count; the call is collective over
+        // the propagator's communicator and completes before returning.
+        unsafe {
+            mpi::ffi::MPI_Reduce_scatter(
+                self.gram.as_ptr() as *const std::os::raw::c_void,
+                self.tri_piece.as_mut_ptr() as *mut std::os::raw::c_void,
+                self.tri_counts.as_ptr(),
+                mpi::ffi::RSMPI_DOUBLE_COMPLEX,
+                mpi::ffi::RSMPI_SUM,
+                mpi::raw::AsRaw::as_raw(&self.comm),
+            );
+        }
+        // packed column j starts at cs(j) = j·n1 − j(j−1)/2; its first entry is diagonal
+        let cs = |j: usize| j * n1 - j * j.saturating_sub(1) / 2;
+        let (lo, hi) = (self.tri_start, self.tri_start + count);
+        let mut j = 0;
+        while cs(j + 1) <= lo && j + 1 < n1 {
+            j += 1;
+        }
+        let (mut diag, mut off) = (0.0, 0.0);
+        while j < n1 && cs(j) < hi {
+            let (a, b) = (cs(j).max(lo), cs(j + 1).min(hi));
+            let mut seg = &self.tri_piece[a - lo..b - lo];
+            if a == cs(j) {
+                diag += seg[0].norm_sqr();
+                seg = &seg[1..];
+            }
+            off += seg.iter().map(|v| v.norm_sqr()).sum::<f64>();
+            j += 1;
+        }
+        let local = diag + 2.0 * off;
+        let mut total = 0.0;
+        self.comm
+            .all_reduce_into(&local, &mut total, SystemOperation::sum());
+        total
     }
 
     /// Sine-basis momentum distribution of particle 1, `P(k1) = Σ_{k2} |c_{k1k2}|²`
