@@ -283,11 +283,11 @@ pub struct Propagator {
     work: Work,
     /// This rank's Gram matrix `Σ_{k2 local} c c†` (lower triangle, column-major).
     gram: Vec<C64>,
-    /// Several ranks: the summed lower triangle, this rank's share of it
-    /// (packed column by column), its first packed index, and every rank's count.
+    /// Several ranks: the split of the packed lower triangle into shares,
+    /// this rank's summed share, and a receive buffer of one share.
+    tri: Slab,
     tri_piece: Vec<C64>,
-    tri_start: usize,
-    tri_counts: Vec<std::os::raw::c_int>,
+    tri_recv: Vec<C64>,
     mom: Vec<f64>,
     space: Space,
     /// stored state = gain × true state (unnormalised transforms).
@@ -313,7 +313,7 @@ impl std::fmt::Debug for Propagator {
 /// send buffer when the exchange goes through messages) and the
 /// interaction table (16 bytes per complex entry each; the table is only a
 /// vector for square grids, the estimate does not count on that), the `n1 × n1` Gram
-/// matrix and this rank's share of its reduced lower triangle (purity), and
+/// matrix and two shares of its reduced lower triangle (purity), and
 /// O(n) tables and FFT work.
 /// Saturates instead of overflowing.
 pub fn estimate_memory_bytes_per_rank(n1: usize, n2: usize, ranks: usize) -> u64 {
@@ -324,7 +324,7 @@ pub fn estimate_memory_bytes_per_rank(n1: usize, n2: usize, ranks: usize) -> u64
     let slab = (c1 * n2).max(c2 * n1).max(1);
     let cplx = 16u128;
     let slabs = 3 * slab * cplx + c1 * n2 * cplx;
-    let gram = n1 * n1 * cplx + (n1 * (n1 + 1) / 2).div_ceil(p) * cplx;
+    let gram = n1 * n1 * cplx + 2 * (n1 * (n1 + 1) / 2).div_ceil(p) * cplx;
     let small = 64 * (n1 + n2 + 2) * cplx + (1 << 20);
     u64::try_from(slabs + gram + small).unwrap_or(u64::MAX)
 }
@@ -430,16 +430,9 @@ impl Propagator {
         // offset start2[r].
         let slabs = Transport::new(&comm, &s1, &s2)?;
         // purity on several ranks: the packed lower triangle of the Gram
-        // matrix, n1(n1+1)/2 entries, reduce-scattered in equal shares
+        // matrix, n1(n1+1)/2 entries, summed over the ranks in equal shares
         let tri = Slab::new(n1 * (n1 + 1) / 2, size);
-        let tri_counts = if size > 1 {
-            tri.count
-                .iter()
-                .map(|&c| to_count(c, "n1"))
-                .collect::<Result<Vec<_>>>()?
-        } else {
-            Vec::new()
-        };
+        to_count(tri.max_count(), "n1")?;
         let nmax = n1.max(n2);
         // FFT batches of ~128 KiB, output tiles of ~512 KiB (L2-sized).
         let batch = (8192 / (nmax + 1)).clamp(1, 16);
@@ -464,8 +457,8 @@ impl Propagator {
             work,
             gram: big_buffer(n1 * n1),
             tri_piece: big_buffer(if size > 1 { tri.max_count() } else { 0 }),
-            tri_start: tri.start[rank],
-            tri_counts,
+            tri_recv: big_buffer(if size > 1 { tri.max_count() } else { 0 }),
+            tri,
             mom: vec![0.0; n1],
             space: Space::Position,
             gain: 1.0,
@@ -812,8 +805,9 @@ impl Propagator {
     /// rank). Transforms the state to sine space if it is not there (the next
     /// period transforms back; this does not change the physics). The purity
     /// costs one `n1 × n1 × (n2/ranks)` Hermitian rank-k update (faer) and,
-    /// on several ranks, a reduce-scatter of the `n1(n1+1)/2` complex numbers
-    /// of its lower triangle (each rank sums the squares of its share).
+    /// on several ranks, a reduce-scatter (pairwise exchanges) of the
+    /// `n1(n1+1)/2` complex numbers of its lower triangle (each rank sums the
+    /// squares of its share).
     pub fn observables(&mut self) -> Observables {
         self.ensure_sine();
         let n1 = self.params.n1;
@@ -892,30 +886,34 @@ impl Propagator {
         }
         // Several ranks: only ‖ΣG‖² is needed, so the lower triangle is packed
         // (column by column, in place: a column never moves up past its
-        // start), reduce-scattered in equal shares, and each rank sums the
-        // squares of its share; one scalar is all-reduced.
+        // start), summed over the ranks in equal shares, and each rank sums
+        // the squares of its share; one scalar is all-reduced.
         let mut packed = 0;
         for j in 0..n1 {
             self.gram.copy_within(j * n1 + j..(j + 1) * n1, packed);
             packed += n1 - j;
         }
-        let count = self.tri_counts[self.rank] as usize;
-        // SAFETY: `gram` holds n1(n1+1)/2 = Σ tri_counts packed entries,
-        // `tri_piece` at least this rank's count; the call is collective over
-        // the propagator's communicator and completes before returning.
-        unsafe {
-            mpi::ffi::MPI_Reduce_scatter(
-                self.gram.as_ptr() as *const std::os::raw::c_void,
-                self.tri_piece.as_mut_ptr() as *mut std::os::raw::c_void,
-                self.tri_counts.as_ptr(),
-                mpi::ffi::RSMPI_DOUBLE_COMPLEX,
-                mpi::ffi::RSMPI_SUM,
-                mpi::raw::AsRaw::as_raw(&self.comm),
+        // Reduce-scatter by pairwise exchanges into preallocated buffers
+        // (MPI's reduce-scatter allocates and copies the whole triangle).
+        let (lo, count) = (self.tri.start[self.rank], self.tri.count[self.rank]);
+        self.tri_piece[..count].copy_from_slice(&self.gram[lo..lo + count]);
+        for step in 1..self.size {
+            let to = (self.rank + step) % self.size;
+            let from = (self.rank + self.size - step) % self.size;
+            let (ts, tc) = (self.tri.start[to], self.tri.count[to]);
+            mpi::point_to_point::send_receive_into(
+                &self.gram[ts..ts + tc],
+                &self.comm.process_at_rank(to as i32),
+                &mut self.tri_recv[..count],
+                &self.comm.process_at_rank(from as i32),
             );
+            for (a, b) in self.tri_piece[..count].iter_mut().zip(&self.tri_recv) {
+                *a += b;
+            }
         }
         // packed column j starts at cs(j) = j·n1 − j(j−1)/2; its first entry is diagonal
         let cs = |j: usize| j * n1 - j * j.saturating_sub(1) / 2;
-        let (lo, hi) = (self.tri_start, self.tri_start + count);
+        let hi = lo + count;
         let mut j = 0;
         while cs(j + 1) <= lo && j + 1 < n1 {
             j += 1;
