@@ -61,7 +61,7 @@ fn quote(arg: &str) -> String {
 }
 
 pub fn main() -> ExitCode {
-    sysinfo::skip_munge_for_singleton();
+    sysinfo::tune_mpi_start_up();
     // Only the first rank speaks about bad input; every rank validates the same way.
     let speaks = sysinfo::launcher_rank().unwrap_or(0) == 0;
     let cli = match cli::Cli::try_parse() {
