@@ -449,6 +449,28 @@ impl BlockLiouvillian {
         ))
     }
 
+    /// A pattern-only block from its parts (for model-specific assemblers
+    /// that produce the same layout as [`assemble_components`](Self::assemble_components)):
+    /// `block_vec` increasing, CSC in block indexing with rows sorted.
+    pub(crate) fn from_pattern(
+        dim: usize,
+        parity: Option<Vec<bool>>,
+        block_vec: Vec<usize>,
+        col_ptr: Vec<usize>,
+        row_idx: Vec<usize>,
+    ) -> Self {
+        debug_assert_eq!(col_ptr.len(), block_vec.len() + 1);
+        debug_assert_eq!(col_ptr.last().copied(), Some(row_idx.len()));
+        Self {
+            dim,
+            parity,
+            block_vec,
+            col_ptr,
+            row_idx,
+            values: Vec::new(),
+        }
+    }
+
     /// Hilbert-space dimension `D`.
     pub fn dim(&self) -> usize {
         self.dim

@@ -404,7 +404,8 @@ pub struct LmgSolver {
     n: usize,
     plan: SteadyStatePlan,
     /// Component values (h, λ, Γa, Γb) on the union pattern.
-    components: [Vec<Complex64>; 4],
+    /// `Im L_h`, `Im L_λ`, `Re L_a`, `Re L_b` ([`lmg_components`]).
+    components: LmgComponents,
     values: Vec<Complex64>,
     m: Vec<f64>,
     a: Vec<f64>,
@@ -447,25 +448,7 @@ impl LmgSolver {
         ordering: LmgOrdering,
     ) -> Result<Self, LindbladError> {
         check_n(n)?;
-        let d = n + 1;
-        let nf = n as f64;
-        let ops = spin_operators(n)?;
-        let parity = lmg_parity(n);
-        let zero_h = CsMat::<Complex64>::zero((d, d)).to_csc();
-        let h_h = scale(&ops.jz, -2.0);
-        let h_l = scale(&ops.jx2, -2.0 / nf);
-        let c_a = scale(&ops.jx, 2.0 * (2.0 / nf).sqrt());
-        let c_b = scale(&ops.jp, (2.0 / nf).sqrt());
-        let no_collapse: &[CsMat<Complex64>] = &[];
-        let (union, comps) = BlockLiouvillian::assemble_components(
-            &[
-                (&h_h, no_collapse),
-                (&h_l, no_collapse),
-                (&zero_h, std::slice::from_ref(&c_a)),
-                (&zero_h, std::slice::from_ref(&c_b)),
-            ],
-            Some(&parity),
-        )?;
+        let (union, components) = lmg_components(n);
         let ordering = match ordering {
             LmgOrdering::Colamd => ColumnOrdering::Colamd,
             LmgOrdering::NestedDissection => match options.arithmetic {
@@ -481,9 +464,6 @@ impl LmgSolver {
             }
         };
         let plan = SteadyStatePlan::with_ordering(&union, options, ordering)?;
-        let mut it = comps.into_iter();
-        let mut next = || it.next().unwrap_or_default();
-        let components = [next(), next(), next(), next()];
         let values = vec![Complex64::new(0.0, 0.0); union.nnz()];
         Ok(Self {
             n,
@@ -528,10 +508,11 @@ impl LmgSolver {
     fn form_values(&mut self, p: &LmgParams) {
         let coef = [p.h, p.lambda, p.gamma_a, p.gamma_b];
         for (k, v) in self.values.iter_mut().enumerate() {
-            *v = self.components[0][k] * coef[0]
-                + self.components[1][k] * coef[1]
-                + self.components[2][k] * coef[2]
-                + self.components[3][k] * coef[3];
+            let [ch, cl, ca, cb] = &self.components;
+            *v = Complex64::new(
+                ca[k] * coef[2] + cb[k] * coef[3],
+                ch[k] * coef[0] + cl[k] * coef[1],
+            );
         }
     }
 
@@ -596,6 +577,107 @@ impl LmgSolver {
         }
         Ok((obs, state))
     }
+}
+
+/// `Im L_h`, `Im L_λ`, `Re L_a`, `Re L_b` on the union pattern.
+type LmgComponents = [Vec<f64>; 4];
+
+/// The even-block LMG Liouvillian as four components on one pattern,
+/// `L = h L_h + λ L_λ + Γa L_a + Γb L_b`, written directly from the matrix
+/// elements (the same pattern, order and values as
+/// [`BlockLiouvillian::assemble_components`] of `−2Jz`, `−(2/N)Jx²`,
+/// `C_a = 2√(2/N) Jx`, `C_b = √(2/N) J+`, which the tests check).
+///
+/// Column `ρ_ab` couples to the rows `ρ_ij`, `(i − a, j − b)` in the
+/// 9-point stencil `{(0, ±2), (±1, ±1), (±2, 0), (0, 0)}`; with
+/// `L ρ = −i[H, ρ] + C ρ C† − ½{C†C, ρ}` the entry of row `(i, j)` is
+/// `−i H_ia δ_jb + i δ_ia H_bj + C_ia C_jb − ½ (C†C)_ia δ_jb − ½ δ_ia (C†C)_bj`
+/// (every operator is real), so `L_h` and `L_λ` are imaginary and `L_a`,
+/// `L_b` real: the components are returned as the four real arrays
+/// `Im L_h`, `Im L_λ`, `Re L_a`, `Re L_b` (half the memory). Block index of `ρ_ij` (`i ≡ j mod 2`): the
+/// even-block unknowns of the columns `l < j` plus `i / 2`.
+pub(crate) fn lmg_components(n: usize) -> (BlockLiouvillian, LmgComponents) {
+    let d = n + 1;
+    let nf = n as f64;
+    let m = m_values(n);
+    let a = raising(n);
+    let j = nf / 2.0;
+    let a_at = |k: usize| a.get(k).copied().unwrap_or(0.0);
+    // Jx² and Jx matrix elements
+    let x_diag = |k: usize| 0.5 * (j * (j + 1.0) - m[k] * m[k]);
+    let x_up = |k: usize| 0.25 * a_at(k + 2) * a_at(k + 1); // X_{k, k+2} = X_{k+2, k}
+    let jx_step = |from: usize, to: usize| 0.5 * a_at(from.max(to)); // |from − to| = 1
+    let (even, odd) = (n / 2 + 1, d / 2);
+    let mut col_start = Vec::with_capacity(d + 1);
+    col_start.push(0usize);
+    for l in 0..d {
+        col_start.push(col_start[l] + if l % 2 == 0 { even } else { odd });
+    }
+    let block = |i: usize, l: usize| col_start[l] + i / 2;
+    let len = col_start[d];
+    let mut block_vec = Vec::with_capacity(len);
+    let mut col_ptr = Vec::with_capacity(len + 1);
+    col_ptr.push(0usize);
+    let cap = 9 * len;
+    let mut row_idx = Vec::with_capacity(cap);
+    let mut comps: LmgComponents = std::array::from_fn(|_| Vec::with_capacity(cap));
+    const STENCIL: [(i64, i64); 9] = [
+        (0, -2),
+        (-1, -1),
+        (1, -1),
+        (-2, 0),
+        (0, 0),
+        (2, 0),
+        (-1, 1),
+        (1, 1),
+        (0, 2),
+    ];
+    let (lam, dis) = (2.0 / nf, 4.0 / nf);
+    for b in 0..d {
+        for ca in (b % 2..d).step_by(2) {
+            block_vec.push(ca + d * b);
+            for (di, dj) in STENCIL {
+                let (i, jj) = (ca as i64 + di, b as i64 + dj);
+                if i < 0 || jj < 0 || i >= d as i64 || jj >= d as i64 {
+                    continue;
+                }
+                let (i, jj) = (i as usize, jj as usize);
+                row_idx.push(block(i, jj));
+                // (Im L_h, Im L_λ, Re L_a, Re L_b)
+                let (h, l, ga, gb) = match (di, dj) {
+                    (0, 0) => (
+                        2.0 * (m[ca] - m[b]),
+                        lam * (x_diag(ca) - x_diag(b)),
+                        -dis * (x_diag(ca) + x_diag(b)),
+                        -(a[ca] * a[ca] + a[b] * a[b]) / nf,
+                    ),
+                    (_, 0) => {
+                        let x = x_up(ca.min(i));
+                        (0.0, lam * x, -dis * x, 0.0)
+                    }
+                    (0, _) => {
+                        let x = x_up(b.min(jj));
+                        (0.0, -lam * x, -dis * x, 0.0)
+                    }
+                    _ => {
+                        let ga = 2.0 * dis * jx_step(ca, i) * jx_step(b, jj);
+                        let gb = if (di, dj) == (-1, -1) {
+                            lam * a[ca] * a[b]
+                        } else {
+                            0.0
+                        };
+                        (0.0, 0.0, ga, gb)
+                    }
+                };
+                for (v, x) in comps.iter_mut().zip([h, l, ga, gb]) {
+                    v.push(x);
+                }
+            }
+            col_ptr.push(row_idx.len());
+        }
+    }
+    let union = BlockLiouvillian::from_pattern(d, Some(lmg_parity(n)), block_vec, col_ptr, row_idx);
+    (union, comps)
 }
 
 /// Fill-reducing ordering of the LMG steady-state system.
@@ -711,5 +793,57 @@ pub fn estimate_memory_bytes_for(
         u64::MAX
     } else {
         bytes as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The direct assembly equals the generic one of the same operators:
+    /// pattern exactly, values to round-off, for even and odd N.
+    #[test]
+    fn direct_components_match_generic_assembly() {
+        for n in [1usize, 2, 3, 4, 7, 10, 21] {
+            let nf = n as f64;
+            let d = n + 1;
+            let ops = spin_operators(n).unwrap();
+            let zero_h = CsMat::<Complex64>::zero((d, d)).to_csc();
+            let h_h = scale(&ops.jz, -2.0);
+            let h_l = scale(&ops.jx2, -2.0 / nf);
+            let c_a = scale(&ops.jx, 2.0 * (2.0 / nf).sqrt());
+            let c_b = scale(&ops.jp, (2.0 / nf).sqrt());
+            let none: &[CsMat<Complex64>] = &[];
+            let (generic, gvals) = BlockLiouvillian::assemble_components(
+                &[
+                    (&h_h, none),
+                    (&h_l, none),
+                    (&zero_h, std::slice::from_ref(&c_a)),
+                    (&zero_h, std::slice::from_ref(&c_b)),
+                ],
+                Some(&lmg_parity(n)),
+            )
+            .unwrap();
+            let (direct, parts) = lmg_components(n);
+            let imag = |v: &Vec<f64>| v.iter().map(|&x| Complex64::new(0.0, x)).collect();
+            let real = |v: &Vec<f64>| v.iter().map(|&x| Complex64::new(x, 0.0)).collect();
+            let dvals: [Vec<Complex64>; 4] = [
+                imag(&parts[0]),
+                imag(&parts[1]),
+                real(&parts[2]),
+                real(&parts[3]),
+            ];
+            assert!(direct.same_pattern(&generic), "N = {n}: pattern");
+            assert_eq!(direct.parity(), generic.parity());
+            for (k, (dv, gv)) in dvals.iter().zip(&gvals).enumerate() {
+                let scale = gv.iter().map(|z| z.norm()).fold(1e-300, f64::max);
+                let worst = dv
+                    .iter()
+                    .zip(gv)
+                    .map(|(x, y)| (x - y).norm())
+                    .fold(0.0, f64::max);
+                assert!(worst <= 4e-16 * scale, "N = {n}, component {k}: {worst}");
+            }
+        }
     }
 }

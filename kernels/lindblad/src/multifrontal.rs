@@ -45,7 +45,8 @@ use faer::linalg::triangular_solve::{
     solve_upper_triangular_in_place,
 };
 use faer::reborrow::{Reborrow, ReborrowMut};
-use faer::{Accum, Mat, MatMut, Par};
+use faer::{Accum, MatMut, MatRef, Par};
+use qk_buffers::{zeroed_vec, ZeroBits};
 
 /// Scalar of the stored factors: `f64`, or `f32` for a half-size factor
 /// used as a preconditioner (values are rounded on assembly).
@@ -58,6 +59,7 @@ pub(crate) trait FactorScalar:
     + std::ops::AddAssign
     + std::ops::SubAssign
     + std::ops::Mul<Output = Self>
+    + ZeroBits
     + 'static
 {
     /// A pivot at or below this fraction of `max |A_ij|` is a failure.
@@ -89,7 +91,7 @@ impl FactorScalar for f32 {
     }
 }
 
-struct Node<T> {
+struct Node {
     start: usize,
     end: usize,
     /// Boundary unknowns (new indices, increasing).
@@ -97,19 +99,40 @@ struct Node<T> {
     children: Vec<usize>,
     /// Position in this front of each child's boundary entry.
     child_maps: Vec<Vec<u32>>,
-    /// Assembly: (position in A's values, local row, local column).
-    asm: Vec<(u32, u32, u32)>,
-    lu: Mat<T>,
-    u12: Mat<T>,
-    l21: Mat<T>,
+    /// This node's range of [`Multifrontal::asm`].
+    asm: std::ops::Range<usize>,
+    /// Offset of this node's factors in [`Multifrontal::factors`]: `L11\U11`
+    /// (f × f), then `U12` (f × b), then `L21` (b × f), column-major.
+    off: usize,
     piv: Vec<usize>,
+}
+
+impl Node {
+    /// Stored factor entries `f² + 2fb`.
+    fn factor_len(&self) -> usize {
+        let (f, b) = (self.end - self.start, self.boundary.len());
+        f * f + 2 * f * b
+    }
+}
+
+/// The factors `(L11\U11, U12, L21)` of `nd` in its slice of the arena.
+fn factor_parts<'a, T>(nd: &Node, slot: &'a [T]) -> (MatRef<'a, T>, MatRef<'a, T>, MatRef<'a, T>) {
+    let (f, b) = (nd.end - nd.start, nd.boundary.len());
+    let (lu, rest) = slot.split_at(f * f);
+    let (u12, l21) = rest.split_at(f * b);
+    (
+        MatRef::from_column_major_slice(lu, f, f),
+        MatRef::from_column_major_slice(u12, f, b),
+        MatRef::from_column_major_slice(&l21[..b * f], b, f),
+    )
 }
 
 /// Contribution blocks of the subtree roots a thread factorized.
 type RootBlocks<T> = Vec<(usize, Vec<T>)>;
 
-/// A thread's subtrees: `(first node, the nodes of the subtree)`.
-type SubtreeSlices<'a, T> = Vec<(usize, &'a mut [Node<T>])>;
+/// A thread's subtrees: `(first node, the nodes of the subtree, their
+/// factor storage)`.
+type SubtreeSlices<'a, T> = Vec<(usize, &'a mut [Node], &'a mut [T])>;
 
 /// Buffers of one factorization worker, reused across factorizations.
 struct Workspace<T> {
@@ -134,12 +157,9 @@ impl<T: FactorScalar> Workspace<T> {
             Default::default(),
         ))
         .map_err(|_| LindbladError::OutOfMemory)?;
-        let mut front = Vec::new();
-        let mut stack = Vec::new();
-        front
-            .try_reserve_exact(mmax * mmax)
-            .and_then(|()| stack.try_reserve_exact(stack_len))
-            .map_err(|_| LindbladError::OutOfMemory)?;
+        let front = zeroed_vec(mmax * mmax).map_err(|_| LindbladError::OutOfMemory)?;
+        let mut stack = zeroed_vec(stack_len).map_err(|_| LindbladError::OutOfMemory)?;
+        stack.clear(); // capacity kept: the stack grows and shrinks within it
         Ok(Self {
             front,
             stack,
@@ -166,7 +186,14 @@ pub(crate) struct Multifrontal<T: FactorScalar = f64> {
     n: usize,
     /// `perm[new] = old`.
     perm: Vec<usize>,
-    nodes: Vec<Node<T>>,
+    nodes: Vec<Node>,
+    /// Assembly of `A` into the fronts, grouped by node: (position in A's
+    /// values, local row, local column).
+    asm: Vec<(u32, u32, u32)>,
+    /// Every node's factors, one allocation in node (postorder) order, so
+    /// that a subtree's factors are one contiguous range. Allocated zeroed
+    /// (fresh pages, no write) and first touched by the factorization.
+    factors: Vec<T>,
     /// Stored factor entries and flops of one factorization.
     pub(crate) nnz_lu: u64,
     pub(crate) flops: f64,
@@ -252,20 +279,52 @@ impl<T: FactorScalar> Multifrontal<T> {
                 children[p].push(s);
             }
         }
+        // entries of A grouped by the node that assembles them, the owner
+        // of min(new r, new c) (counts, then placement): (idx, new r, new c)
+        let owner_of = |idx: usize, c: usize| {
+            let (pr, pc) = (iperm[row_idx[idx]], iperm[c]);
+            (owner[pr.min(pc)], pr as u32, pc as u32)
+        };
+        let mut asm_ptr = vec![0usize; tnodes.len() + 1];
+        for c in 0..n {
+            for idx in col_ptr[c]..col_ptr[c + 1] {
+                asm_ptr[owner_of(idx, c).0 + 1] += 1;
+            }
+        }
+        for s in 0..tnodes.len() {
+            asm_ptr[s + 1] += asm_ptr[s];
+        }
+        let mut next = asm_ptr[..tnodes.len()].to_vec();
+        let mut asm = vec![(0u32, 0u32, 0u32); asm_ptr[tnodes.len()]];
+        for c in 0..n {
+            for idx in col_ptr[c]..col_ptr[c + 1] {
+                let (s, pr, pc) = owner_of(idx, c);
+                asm[next[s]] = (idx as u32, pr, pc);
+                next[s] += 1;
+            }
+        }
+        drop(next);
+        // per node: boundary, local positions of its front's indices
+        // (`mark[w] == s` ⇒ `local[w]` is w's position in front s), the
+        // children's maps and its assembly list in local positions
         let mut mark = vec![usize::MAX; n];
-        let mut nodes: Vec<Node<T>> = Vec::with_capacity(tnodes.len());
+        let mut local = vec![0u32; n];
+        let mut nodes: Vec<Node> = Vec::with_capacity(tnodes.len());
         let mut nnz_lu = 0u64;
         let mut flops = 0.0f64;
+        let not_separated = || {
+            LindbladError::InvalidInput(
+                "nested dissection does not separate the matrix graph".into(),
+            )
+        };
         for (s, &(start, end, _)) in tnodes.iter().enumerate() {
             let mut bnd = Vec::new();
             mark[start..end].fill(s);
             for &w in &adj[adj_ptr[start]..adj_ptr[end]] {
-                {
-                    let w = w as usize;
-                    if w >= end && mark[w] != s {
-                        mark[w] = s;
-                        bnd.push(w);
-                    }
+                let w = w as usize;
+                if w >= end && mark[w] != s {
+                    mark[w] = s;
+                    bnd.push(w);
                 }
             }
             for &c in &children[s] {
@@ -277,66 +336,44 @@ impl<T: FactorScalar> Multifrontal<T> {
                 }
             }
             bnd.sort_unstable();
-            // a child's boundary must lie in this front
             let f = end - start;
-            let local = |w: usize| -> Option<u32> {
-                if (start..end).contains(&w) {
-                    Some((w - start) as u32)
-                } else {
-                    bnd.binary_search(&w).ok().map(|p| (f + p) as u32)
-                }
-            };
+            for (k, w) in (start..end).enumerate() {
+                local[w] = k as u32;
+            }
+            for (p, &w) in bnd.iter().enumerate() {
+                local[w] = (f + p) as u32;
+            }
+            let at = |w: usize| (mark[w] == s).then(|| local[w]);
+            // a child's boundary must lie in this front
             let mut child_maps = Vec::with_capacity(children[s].len());
             for &c in &children[s] {
-                let map: Option<Vec<u32>> = nodes[c].boundary.iter().map(|&w| local(w)).collect();
-                child_maps.push(map.ok_or_else(|| {
-                    LindbladError::InvalidInput(
-                        "nested dissection does not separate the matrix graph".into(),
-                    )
-                })?);
+                let map: Option<Vec<u32>> = nodes[c].boundary.iter().map(|&w| at(w)).collect();
+                child_maps.push(map.ok_or_else(not_separated)?);
+            }
+            for e in &mut asm[asm_ptr[s]..asm_ptr[s + 1]] {
+                let (Some(lr), Some(lc)) = (at(e.1 as usize), at(e.2 as usize)) else {
+                    return Err(not_separated());
+                };
+                (e.1, e.2) = (lr, lc);
             }
             let (fb, bb) = (f as f64, bnd.len() as f64);
-            nnz_lu += (f * f + 2 * f * bnd.len()) as u64;
             flops += 2.0 * fb * fb * fb / 3.0 + 2.0 * fb * fb * bb + 2.0 * fb * bb * bb;
             nodes.push(Node {
                 start,
                 end,
                 boundary: bnd,
-                children: children[s].clone(),
+                children: std::mem::take(&mut children[s]),
                 child_maps,
-                asm: Vec::new(),
-                lu: Mat::new(),
-                u12: Mat::new(),
-                l21: Mat::new(),
+                asm: asm_ptr[s]..asm_ptr[s + 1],
+                off: nnz_lu as usize,
                 piv: Vec::new(),
             });
+            nnz_lu += nodes[s].factor_len() as u64;
         }
         drop(adj);
         drop(adj_ptr);
         drop(mark);
-        // assembly lists: entry (r, c) goes to the owner of min(new r, new c)
-        for c in 0..n {
-            let pc = iperm[c];
-            for idx in col_ptr[c]..col_ptr[c + 1] {
-                let pr = iperm[row_idx[idx]];
-                let s = owner[pr.min(pc)];
-                let node = &nodes[s];
-                let f = node.end - node.start;
-                let loc = |w: usize| -> Option<u32> {
-                    if (node.start..node.end).contains(&w) {
-                        Some((w - node.start) as u32)
-                    } else {
-                        node.boundary.binary_search(&w).ok().map(|p| (f + p) as u32)
-                    }
-                };
-                let (Some(lr), Some(lc)) = (loc(pr), loc(pc)) else {
-                    return Err(LindbladError::InvalidInput(
-                        "nested dissection does not separate the matrix graph".into(),
-                    ));
-                };
-                nodes[s].asm.push((idx as u32, lr, lc));
-            }
-        }
+        drop(local);
         let fmax = nodes.iter().map(|nd| nd.end - nd.start).max().unwrap_or(0);
         let bmax = nodes.iter().map(|nd| nd.boundary.len()).max().unwrap_or(0);
         let schedule = schedule(&nodes, threads.max(1));
@@ -358,10 +395,13 @@ impl<T: FactorScalar> Multifrontal<T> {
                 Workspace::new(fmax, mmax, stack_len)
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let factors = zeroed_vec::<T>(nnz_lu as usize).map_err(|_| LindbladError::OutOfMemory)?;
         Ok(Self {
             n,
             perm,
             nodes,
+            asm,
+            factors,
             nnz_lu,
             flops,
             work: vec![T::default(); n],
@@ -385,6 +425,11 @@ impl<T: FactorScalar> Multifrontal<T> {
         let nn = self.nodes.len();
         let mut detached: Vec<Option<Vec<T>>> = (0..nn).map(|_| None).collect();
         let (subtrees, top) = (&self.schedule.subtrees, &self.schedule.top);
+        let input = Input {
+            asm: &self.asm,
+            values,
+            tiny,
+        };
         if !subtrees.is_empty() {
             // cut the node array into the disjoint subtree ranges
             let mut ranges: Vec<(usize, usize, usize)> = subtrees
@@ -395,14 +440,21 @@ impl<T: FactorScalar> Multifrontal<T> {
             ranges.sort_unstable();
             let mut per_worker: Vec<SubtreeSlices<'_, T>> =
                 (0..subtrees.len()).map(|_| Vec::new()).collect();
-            let mut rest: &mut [Node<T>] = &mut self.nodes;
-            let mut at = 0;
+            let mut rest: &mut [Node] = &mut self.nodes;
+            let mut rest_f: &mut [T] = &mut self.factors;
+            let (mut at, mut at_f) = (0, 0);
             for &(first, root, w) in &ranges {
                 let (_, tail) = rest.split_at_mut(first - at);
                 let (mine, tail) = tail.split_at_mut(root + 1 - first);
-                per_worker[w].push((first, mine));
+                let (f0, f1) = (mine[0].off, mine[mine.len() - 1].off);
+                let f1 = f1 + mine[mine.len() - 1].factor_len();
+                let (_, tail_f) = rest_f.split_at_mut(f0 - at_f);
+                let (mine_f, tail_f) = tail_f.split_at_mut(f1 - f0);
+                per_worker[w].push((first, mine, mine_f));
                 rest = tail;
+                rest_f = tail_f;
                 at = root + 1;
+                at_f = f1;
             }
             let results: Vec<Result<RootBlocks<T>, LindbladError>> = std::thread::scope(|sc| {
                 let handles: Vec<_> = per_worker
@@ -411,15 +463,15 @@ impl<T: FactorScalar> Multifrontal<T> {
                     .map(|(list, ws)| {
                         sc.spawn(move || {
                             let mut roots = Vec::with_capacity(list.len());
-                            for (first, nodes) in list {
+                            for (first, nodes, factors) in list {
                                 let root = first + nodes.len() - 1;
                                 factor_nodes(
                                     nodes,
                                     first,
+                                    factors,
                                     first..=root,
                                     ws,
-                                    values,
-                                    tiny,
+                                    input,
                                     &mut |_| None,
                                 )?;
                                 roots.push((root, take_block(ws, root)?));
@@ -449,10 +501,10 @@ impl<T: FactorScalar> Multifrontal<T> {
         factor_nodes(
             &mut self.nodes,
             0,
+            &mut self.factors,
             top.iter().copied(),
             ws,
-            values,
-            tiny,
+            input,
             &mut |c| detached[c].take(),
         )?;
         ws.stack.clear();
@@ -468,17 +520,19 @@ impl<T: FactorScalar> Multifrontal<T> {
         }
         let (t, u) = (&mut self.fbuf, &mut self.bbuf);
         let one = T::from_f64(1.0);
+        let fac = &self.factors;
         for nd in &self.nodes {
             let (f, b) = (nd.end - nd.start, nd.boundary.len());
+            let (lu, _, l21) = factor_parts(nd, &fac[nd.off..]);
             for (ti, &p) in t[..f].iter_mut().zip(&nd.piv) {
                 *ti = y[nd.start + p];
             }
             let mut tv = MatMut::from_column_major_slice_mut(&mut t[..f], f, 1);
-            solve_unit_lower_triangular_in_place(nd.lu.as_ref(), tv.rb_mut(), Par::Seq);
+            solve_unit_lower_triangular_in_place(lu, tv.rb_mut(), Par::Seq);
             if b > 0 {
                 // u = L21 t (column sweeps of L21), y_B -= u
                 let uv = MatMut::from_column_major_slice_mut(&mut u[..b], b, 1);
-                matmul(uv, Accum::Replace, nd.l21.as_ref(), tv.rb(), one, Par::Seq);
+                matmul(uv, Accum::Replace, l21, tv.rb(), one, Par::Seq);
                 for (&g, &uk) in nd.boundary.iter().zip(u.iter()) {
                     y[g] -= uk;
                 }
@@ -487,6 +541,7 @@ impl<T: FactorScalar> Multifrontal<T> {
         }
         for nd in self.nodes.iter().rev() {
             let (f, b) = (nd.end - nd.start, nd.boundary.len());
+            let (lu, u12, _) = factor_parts(nd, &fac[nd.off..]);
             t[..f].copy_from_slice(&y[nd.start..nd.end]);
             let mut tv = MatMut::from_column_major_slice_mut(&mut t[..f], f, 1);
             if b > 0 {
@@ -498,13 +553,13 @@ impl<T: FactorScalar> Multifrontal<T> {
                 matmul(
                     tv.rb_mut(),
                     Accum::Add,
-                    nd.u12.as_ref(),
+                    u12,
                     uv.rb(),
                     T::from_f64(-1.0),
                     Par::Seq,
                 );
             }
-            solve_upper_triangular_in_place(nd.lu.as_ref(), tv, Par::Seq);
+            solve_upper_triangular_in_place(lu, tv, Par::Seq);
             y[nd.start..nd.end].copy_from_slice(&t[..f]);
         }
         for (k, &yk) in y.iter().enumerate() {
@@ -538,21 +593,34 @@ fn take_block<T: FactorScalar>(
     Ok(block)
 }
 
+/// What every front reads: the assembly lists, `A`'s values and the pivot
+/// floor.
+#[derive(Clone, Copy)]
+struct Input<'a> {
+    asm: &'a [(u32, u32, u32)],
+    values: &'a [f64],
+    tiny: f64,
+}
+
 /// Factorizes `order` (global node indices, postorder) of `nodes`, the slice
-/// of the node array starting at global index `base`. A child's
+/// of the node array starting at global index `base`, whose factor storage
+/// is `factors` (the arena from the offset of node `base` on). A child's
 /// contribution block comes from `external` when it was computed elsewhere,
 /// otherwise from the top of `ws`'s stack.
 fn factor_nodes<T: FactorScalar>(
-    nodes: &mut [Node<T>],
+    nodes: &mut [Node],
     base: usize,
+    factors: &mut [T],
     order: impl Iterator<Item = usize>,
     ws: &mut Workspace<T>,
-    values: &[f64],
-    tiny: f64,
+    input: Input<'_>,
     external: &mut dyn FnMut(usize) -> Option<Vec<T>>,
 ) -> Result<(), LindbladError> {
+    let Input { asm, values, tiny } = input;
+    let base_off = nodes.first().map_or(0, |nd| nd.off);
     for s in order {
         let nd = &mut nodes[s - base];
+        let slot = &mut factors[nd.off - base_off..][..nd.factor_len()];
         let (f, b) = (nd.end - nd.start, nd.boundary.len());
         let m = f + b;
         if ws.front.len() < m * m {
@@ -561,7 +629,7 @@ fn factor_nodes<T: FactorScalar>(
         let buf = &mut ws.front[..m * m];
         buf.fill(T::default());
         let mut front = MatMut::from_column_major_slice_mut(buf, m, m);
-        for &(pos, r, c) in &nd.asm {
+        for &(pos, r, c) in &asm[nd.asm.clone()] {
             front[(r as usize, c as usize)] += T::from_f64(values[pos as usize]);
         }
         let extend_add = |front: &mut MatMut<'_, T>, map: &[u32], block: &[T]| {
@@ -630,16 +698,19 @@ fn factor_nodes<T: FactorScalar>(
             }
         }
         let (f11, f12, mut f21, mut f22) = front.split_at_mut(f, f);
+        let (lu_s, rest) = slot.split_at_mut(f * f);
+        let (u12_s, l21_s) = rest.split_at_mut(f * b);
+        let mut lu = MatMut::from_column_major_slice_mut(lu_s, f, f);
+        let mut u12 = MatMut::from_column_major_slice_mut(u12_s, f, b);
+        let mut l21 = MatMut::from_column_major_slice_mut(l21_s, b, f);
         // U12 = L11⁻¹ P F12
-        if nd.u12.nrows() != f || nd.u12.ncols() != b {
-            nd.u12 = Mat::zeros(f, b);
-        }
         for j in 0..b {
-            for i in 0..f {
-                nd.u12[(i, j)] = f12[(nd.piv[i], j)];
+            let (src, mut dst) = (f12.rb().col(j), u12.rb_mut().col_mut(j));
+            for (i, &p) in nd.piv.iter().enumerate() {
+                dst[i] = src[p];
             }
         }
-        solve_unit_lower_triangular_in_place(f11.rb(), nd.u12.as_mut(), Par::Seq);
+        solve_unit_lower_triangular_in_place(f11.rb(), u12.rb_mut(), Par::Seq);
         // L21 = F21 U11⁻¹  ⇔  U11ᵀ L21ᵀ = F21ᵀ
         solve_lower_triangular_in_place(
             f11.rb().transpose(),
@@ -651,19 +722,13 @@ fn factor_nodes<T: FactorScalar>(
                 f22.rb_mut(),
                 Accum::Add,
                 f21.rb(),
-                nd.u12.as_ref(),
+                u12.rb(),
                 T::from_f64(-1.0),
                 Par::Seq,
             );
         }
-        if nd.lu.nrows() != f {
-            nd.lu = Mat::zeros(f, f);
-        }
-        nd.lu.copy_from(f11.rb());
-        if nd.l21.nrows() != b || nd.l21.ncols() != f {
-            nd.l21 = Mat::zeros(b, f);
-        }
-        nd.l21.copy_from(f21.rb());
+        lu.copy_from(f11.rb());
+        l21.copy_from(f21.rb());
         if b > 0 {
             let off = ws.stack.len();
             for j in 0..b {
@@ -678,7 +743,7 @@ fn factor_nodes<T: FactorScalar>(
 /// Largest front order and peak contribution-stack length when `order`
 /// (postorder) is factorized by one worker (children done elsewhere are
 /// not on its stack).
-fn front_and_stack_peak<T>(nodes: &[Node<T>], order: &[usize]) -> (usize, usize) {
+fn front_and_stack_peak(nodes: &[Node], order: &[usize]) -> (usize, usize) {
     let mut mine = vec![false; nodes.len()];
     for &s in order {
         mine[s] = true;
@@ -711,7 +776,7 @@ fn front_flops(f: usize, b: usize) -> f64 {
 /// the sequential top) while that lowers the estimated time
 /// `Σ top + max over threads Σ subtrees`, with subtrees dealt largest first
 /// to the least loaded thread. One thread: everything is top.
-fn schedule<T>(nodes: &[Node<T>], threads: usize) -> Schedule {
+fn schedule(nodes: &[Node], threads: usize) -> Schedule {
     let nn = nodes.len();
     if threads <= 1 || nn == 0 {
         return Schedule {
@@ -730,9 +795,13 @@ fn schedule<T>(nodes: &[Node<T>], threads: usize) -> Schedule {
             first[s] = first[s].min(first[c]);
         }
     }
-    let roots: Vec<usize> = (0..nn)
-        .filter(|&s| !nodes.iter().any(|p| p.children.contains(&s)))
-        .collect();
+    let mut is_child = vec![false; nn];
+    for nd in nodes {
+        for &c in &nd.children {
+            is_child[c] = true;
+        }
+    }
+    let roots: Vec<usize> = (0..nn).filter(|&s| !is_child[s]).collect();
     let deal = |set: &[usize]| -> (f64, Vec<Vec<usize>>) {
         let mut sorted = set.to_vec();
         sorted.sort_by(|a, b| cost[*b].total_cmp(&cost[*a]));

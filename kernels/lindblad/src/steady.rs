@@ -1104,10 +1104,8 @@ fn real_system(
                 }
             }
             let mut last = vec![false; n];
-            for &k in diag_block {
-                last[blk_re[k]] = true;
-            }
-            let tree = crate::ordering::nested_dissection_tree(&rc, &last, 1, 64);
+            last[trace_row] = true;
+            let tree = crate::ordering::nested_dissection_tree(&rc, &last, 1, 32);
             match method {
                 SolveMethod::Direct => RealFactor::Multifrontal(Box::new(Multifrontal::new(
                     n, &col_ptr, &row_idx, tree, threads,

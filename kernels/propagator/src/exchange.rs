@@ -146,43 +146,11 @@ fn check(rc: c_int, what: &str) -> Result<()> {
     }
 }
 
-/// A zeroed buffer of `len` complex numbers, from `alloc_zeroed` (large
-/// sizes come as fresh zero pages, so nothing is written here: the pages are
-/// first touched by whoever fills them). On Linux a buffer of several MiB is
-/// marked `MADV_HUGEPAGE` before that first touch (transparent huge pages in
-/// `madvise` mode): the transposes stride across the whole slab.
+/// A zeroed buffer of `len` complex numbers on huge pages, first touched by
+/// whoever fills it ([`qk_buffers::huge_zeroed_vec`]): the transposes stride
+/// across the whole slab.
 pub(crate) fn big_buffer(len: usize) -> Vec<C64> {
-    let Ok(layout) = std::alloc::Layout::array::<C64>(len) else {
-        panic!("buffer of {len} complex numbers exceeds the address space");
-    };
-    if layout.size() == 0 {
-        return Vec::new();
-    }
-    // SAFETY: non-zero size; all-zero bytes are a valid C64.
-    let ptr = unsafe { std::alloc::alloc_zeroed(layout) } as *mut C64;
-    if ptr.is_null() {
-        std::alloc::handle_alloc_error(layout);
-    }
-    #[cfg(target_os = "linux")]
-    {
-        const HUGE: usize = 2 << 20;
-        let bytes = layout.size();
-        if bytes >= 2 * HUGE {
-            let addr = ptr as usize;
-            let start = addr.next_multiple_of(HUGE);
-            let end = (addr + bytes) / HUGE * HUGE;
-            if end > start {
-                // SAFETY: [start, end) lies inside the allocation just made;
-                // madvise only changes the paging policy of that range.
-                unsafe {
-                    libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
-                }
-            }
-        }
-    }
-    // SAFETY: allocated by the global allocator with the layout of `len`
-    // C64s, all initialised (zero).
-    unsafe { Vec::from_raw_parts(ptr, len, len) }
+    qk_buffers::huge_zeroed_vec(len).unwrap_or_else(|e| panic!("slab buffer: {e}"))
 }
 
 /// Free bytes in `/dev/shm` (where Open MPI and MPICH put shared windows);
