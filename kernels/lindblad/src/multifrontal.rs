@@ -628,17 +628,19 @@ fn factor_nodes<T: FactorScalar>(
         }
         let buf = &mut ws.front[..m * m];
         buf.fill(T::default());
-        let mut front = MatMut::from_column_major_slice_mut(buf, m, m);
+        // the front is column-major m × m in `buf`
         for &(pos, r, c) in &asm[nd.asm.clone()] {
-            front[(r as usize, c as usize)] += T::from_f64(values[pos as usize]);
+            buf[c as usize * m + r as usize] += T::from_f64(values[pos as usize]);
         }
-        let extend_add = |front: &mut MatMut<'_, T>, map: &[u32], block: &[T]| {
+        let extend_add = |buf: &mut [T], map: &[u32], block: &[T]| {
             let bc = map.len();
-            for (j, &mj) in map.iter().enumerate() {
-                let col = &block[j * bc..(j + 1) * bc];
-                let mut dst = front.rb_mut().col_mut(mj as usize);
-                for (i, &mi) in map.iter().enumerate() {
-                    dst[mi as usize] += col[i];
+            if bc == 0 {
+                return;
+            }
+            for (&mj, col) in map.iter().zip(block.chunks_exact(bc)) {
+                let dst = &mut buf[mj as usize * m..][..m];
+                for (&mi, &v) in map.iter().zip(col) {
+                    dst[mi as usize] += v;
                 }
             }
         };
@@ -664,11 +666,12 @@ fn factor_nodes<T: FactorScalar>(
             let map = &nd.child_maps[ci];
             let bc = map.len();
             if let Some(block) = owned[ci].take() {
-                extend_add(&mut front, map, &block);
+                extend_add(buf, map, &block);
             } else if let Some(off) = at[ci] {
-                extend_add(&mut front, map, &ws.stack[off..off + bc * bc]);
+                extend_add(buf, map, &ws.stack[off..off + bc * bc]);
             }
         }
+        let mut front = MatMut::from_column_major_slice_mut(buf, m, m);
         ws.stack.truncate(lowest);
         if ws.records.iter().any(|&(c, _)| nd.children.contains(&c)) {
             return Err(LindbladError::Numerical(

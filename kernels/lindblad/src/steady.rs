@@ -281,6 +281,119 @@ struct Contrib {
     kind: u8,
 }
 
+/// The real system's pattern (CSC) and how its values are formed from the
+/// block's (module docs).
+struct RealPattern {
+    col_ptr: Vec<usize>,
+    row_idx: Vec<usize>,
+    contribs: Vec<Contrib>,
+    trace_pos: Vec<usize>,
+}
+
+fn real_pattern(
+    block: &BlockLiouvillian,
+    diag_block: &[usize],
+    blk_re: &[usize],
+    blk_im: &[usize],
+    blk_sign: &[f64],
+    trace_row: usize,
+) -> Result<RealPattern, LindbladError> {
+    let n = block.len();
+    let d = block.dim();
+    // (col, row, idx, kind); idx = u32::MAX marks a trace-row entry
+    let (cp, ri) = (block.col_ptr(), block.row_idx());
+    let nnz = ri.len();
+    if nnz >= u32::MAX as usize / 2 {
+        return Err(LindbladError::InvalidInput(
+            "pattern too large for the real formulation".into(),
+        ));
+    }
+    // entries (col, row, idx, kind) of the real system, generated twice:
+    // counted per column, then placed (no O(nnz) list to sort);
+    // idx = u32::MAX marks a trace-row entry
+    let for_each_entry = |emit: &mut dyn FnMut(u32, u32, u32, u8)| {
+        for c in 0..n {
+            let (cre, cim, s) = (blk_re[c], blk_im[c], blk_sign[c]);
+            for (idx, &r) in ri.iter().enumerate().take(cp[c + 1]).skip(cp[c]) {
+                if blk_sign[r] < 0.0 {
+                    continue;
+                }
+                let (rre, rim) = (blk_re[r], blk_im[r]);
+                let id = idx as u32;
+                if rre != trace_row {
+                    emit(cre as u32, rre as u32, id, 0);
+                    if cim != NONE {
+                        emit(cim as u32, rre as u32, id, if s > 0.0 { 3 } else { 2 });
+                    }
+                }
+                if rim != NONE {
+                    emit(cre as u32, rim as u32, id, 2);
+                    if cim != NONE {
+                        emit(cim as u32, rim as u32, id, if s > 0.0 { 0 } else { 1 });
+                    }
+                }
+            }
+        }
+        for &k in diag_block {
+            emit(blk_re[k] as u32, trace_row as u32, u32::MAX, 0);
+        }
+    };
+    let mut start = vec![0usize; n + 1];
+    for_each_entry(&mut |c, _, _, _| start[c as usize + 1] += 1);
+    for c in 0..n {
+        start[c + 1] += start[c];
+    }
+    let mut next = start[..n].to_vec();
+    let mut t = vec![(0u32, 0u32, 0u32, 0u8); start[n]];
+    for_each_entry(&mut |c, r, idx, kind| {
+        t[next[c as usize]] = (c, r, idx, kind);
+        next[c as usize] += 1;
+    });
+    drop(next);
+    for c in 0..n {
+        t[start[c]..start[c + 1]].sort_unstable();
+    }
+    let mut col_ptr = vec![0usize; n + 1];
+    let mut row_idx = Vec::with_capacity(t.len());
+    let mut contribs = Vec::with_capacity(t.len());
+    let mut trace_pos = Vec::with_capacity(d);
+    let mut last = (u32::MAX, u32::MAX);
+    for &(c, r, idx, kind) in &t {
+        if (c, r) != last {
+            row_idx.push(r as usize);
+            col_ptr[c as usize + 1] = row_idx.len();
+            last = (c, r);
+        }
+        let pos = row_idx.len() - 1;
+        if idx == u32::MAX {
+            trace_pos.push(pos);
+        } else {
+            contribs.push(Contrib {
+                pos: pos as u32,
+                idx,
+                kind,
+            });
+        }
+    }
+    drop(t);
+    for c in 0..n {
+        col_ptr[c + 1] = col_ptr[c + 1].max(col_ptr[c]);
+    }
+    Ok(RealPattern {
+        col_ptr,
+        row_idx,
+        contribs,
+        trace_pos,
+    })
+}
+
+/// Points per leaf of the geometric nested-dissection tree of the real
+/// system (N = 400, λ = 1: nnz(L+U) 12.6 M / 14.0 M / 16.6 M and flops
+/// 2.57e9 / 2.69e9 / 3.04e9 at 16 / 32 / 64 points; 32 is the fastest
+/// plan + factorization, as smaller leaves cost more in the plan than they
+/// save in the factor).
+const ND_LEAF_SIZE: usize = 32;
+
 /// The real trace-constrained system on the Hermitian half of the block.
 struct RealSystem {
     col_ptr: Vec<usize>,
@@ -1013,87 +1126,10 @@ fn real_system(
         ));
     }
     let trace_row = blk_re[diag_block[0]];
-    // (col, row, idx, kind); idx = u32::MAX marks a trace-row entry
-    let (cp, ri) = (block.col_ptr(), block.row_idx());
-    let nnz = ri.len();
-    if nnz >= u32::MAX as usize / 2 {
-        return Err(LindbladError::InvalidInput(
-            "pattern too large for the real formulation".into(),
-        ));
-    }
-    // entries (col, row, idx, kind) of the real system, generated twice:
-    // counted per column, then placed (no O(nnz) list to sort);
-    // idx = u32::MAX marks a trace-row entry
-    let for_each_entry = |emit: &mut dyn FnMut(u32, u32, u32, u8)| {
-        for c in 0..n {
-            let (cre, cim, s) = (blk_re[c], blk_im[c], blk_sign[c]);
-            for (idx, &r) in ri.iter().enumerate().take(cp[c + 1]).skip(cp[c]) {
-                if blk_sign[r] < 0.0 {
-                    continue;
-                }
-                let (rre, rim) = (blk_re[r], blk_im[r]);
-                let id = idx as u32;
-                if rre != trace_row {
-                    emit(cre as u32, rre as u32, id, 0);
-                    if cim != NONE {
-                        emit(cim as u32, rre as u32, id, if s > 0.0 { 3 } else { 2 });
-                    }
-                }
-                if rim != NONE {
-                    emit(cre as u32, rim as u32, id, 2);
-                    if cim != NONE {
-                        emit(cim as u32, rim as u32, id, if s > 0.0 { 0 } else { 1 });
-                    }
-                }
-            }
-        }
-        for &k in diag_block {
-            emit(blk_re[k] as u32, trace_row as u32, u32::MAX, 0);
-        }
-    };
-    let mut start = vec![0usize; n + 1];
-    for_each_entry(&mut |c, _, _, _| start[c as usize + 1] += 1);
-    for c in 0..n {
-        start[c + 1] += start[c];
-    }
-    let mut next = start[..n].to_vec();
-    let mut t = vec![(0u32, 0u32, 0u32, 0u8); start[n]];
-    for_each_entry(&mut |c, r, idx, kind| {
-        t[next[c as usize]] = (c, r, idx, kind);
-        next[c as usize] += 1;
-    });
-    drop(next);
-    for c in 0..n {
-        t[start[c]..start[c + 1]].sort_unstable();
-    }
-    let mut col_ptr = vec![0usize; n + 1];
-    let mut row_idx = Vec::with_capacity(t.len());
-    let mut contribs = Vec::with_capacity(t.len());
-    let mut trace_pos = Vec::with_capacity(d);
-    let mut last = (u32::MAX, u32::MAX);
-    for &(c, r, idx, kind) in &t {
-        if (c, r) != last {
-            row_idx.push(r as usize);
-            col_ptr[c as usize + 1] = row_idx.len();
-            last = (c, r);
-        }
-        let pos = row_idx.len() - 1;
-        if idx == u32::MAX {
-            trace_pos.push(pos);
-        } else {
-            contribs.push(Contrib {
-                pos: pos as u32,
-                idx,
-                kind,
-            });
-        }
-    }
-    drop(t);
-    for c in 0..n {
-        col_ptr[c + 1] = col_ptr[c + 1].max(col_ptr[c]);
-    }
-    let sym = SymbolicSparseColMatRef::new_checked(n, n, &col_ptr, None, &row_idx);
-    let factor = match ordering {
+    // geometric ordering: the elimination tree needs only the coordinates
+    // of the real unknowns, so it is built on a second thread while this
+    // one builds the pattern
+    let geometry = match ordering {
         ColumnOrdering::Geometric(coords) => {
             check_coords(coords, n)?;
             let mut rc = vec![[0i64; 2]; n];
@@ -1105,7 +1141,39 @@ fn real_system(
             }
             let mut last = vec![false; n];
             last[trace_row] = true;
-            let tree = crate::ordering::nested_dissection_tree(&rc, &last, 1, 32);
+            Some((rc, last))
+        }
+        _ => None,
+    };
+    let nd_tree = |(rc, last): &(Vec<[i64; 2]>, Vec<bool>)| {
+        crate::ordering::nested_dissection_tree(rc, last, 1, ND_LEAF_SIZE)
+    };
+    let (pattern, tree) = std::thread::scope(|sc| {
+        let job = geometry
+            .as_ref()
+            .filter(|_| threads > 1)
+            .map(|g| sc.spawn(move || nd_tree(g)));
+        let pattern = real_pattern(block, diag_block, &blk_re, &blk_im, &blk_sign, trace_row);
+        let tree = match job {
+            Some(h) => Some(h.join().map_err(|_| {
+                LindbladError::Numerical("nested-dissection thread panicked".into())
+            })?),
+            None => geometry.as_ref().map(nd_tree),
+        };
+        Ok::<_, LindbladError>((pattern?, tree))
+    })?;
+    let RealPattern {
+        col_ptr,
+        row_idx,
+        contribs,
+        trace_pos,
+    } = pattern;
+    let sym = SymbolicSparseColMatRef::new_checked(n, n, &col_ptr, None, &row_idx);
+    let factor = match ordering {
+        ColumnOrdering::Geometric(_) => {
+            let tree = tree.ok_or_else(|| {
+                LindbladError::Numerical("geometric ordering without its tree".into())
+            })?;
             match method {
                 SolveMethod::Direct => RealFactor::Multifrontal(Box::new(Multifrontal::new(
                     n, &col_ptr, &row_idx, tree, threads,
