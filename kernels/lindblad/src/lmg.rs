@@ -759,11 +759,11 @@ pub fn estimate_memory_bytes(n: usize) -> u64 {
 /// With `u = ⌈(N+1)²/2⌉` even-block unknowns:
 ///
 /// - nested dissection, real (multifrontal LU):
-///   `16 MiB + 1.25 · u · (3000 + 80 · log2 u)`. Calibration (release, peak
-///   RSS `VmHWM` of `examples/lmg_probe`, one process per N): bytes/u =
-///   4 330 (N = 100), 3 980 (300), 4 130 (400), 4 010 (500), 4 150 (800),
-///   4 090 (1000): the peak is dominated by the assembly of the component
-///   Liouvillians and the factors (`nnz(L+U)` ≈ 250 u at N = 1000);
+///   `16 MiB + 1.25 · u · (2200 + 70 · log2 u)`. Calibration (release, peak
+///   RSS `VmHWM` of `examples/lmg_probe`, one process per N, 2 threads):
+///   bytes/u = 3 700 (N = 100), 3 270 (200), 3 310 (400), 3 490 (800),
+///   3 480 (1000), 3 700 (2000): the peak is dominated by the factors
+///   (`nnz(L+U)` ≈ 206 u at N = 1000, 8 bytes each) and the plan;
 /// - the same with [`SolveMethod::Gmres`] (single-precision factor, half
 ///   the bytes of the log-growing part, plus 21 basis vectors):
 ///   `16 MiB + 1.25 · u · (3170 + 40 · log2 u)`; measured 3 830 bytes/u at
@@ -785,7 +785,7 @@ pub fn estimate_memory_bytes_for(
     let l = u.log2().max(0.0);
     let per_unknown = match (ordering, arithmetic, method) {
         (LmgOrdering::NestedDissection, Arithmetic::Real, SolveMethod::Gmres) => 3170.0 + 40.0 * l,
-        (LmgOrdering::NestedDissection, Arithmetic::Real, _) => 3000.0 + 80.0 * l,
+        (LmgOrdering::NestedDissection, Arithmetic::Real, _) => 2200.0 + 70.0 * l,
         _ => 1000.0 + 400.0 * l,
     };
     let bytes = 16.0 * 1024.0 * 1024.0 + 1.25 * u * per_unknown;

@@ -99,6 +99,11 @@ struct Node {
     children: Vec<usize>,
     /// Position in this front of each child's boundary entry.
     child_maps: Vec<Vec<u32>>,
+    /// The same maps as runs `(position in the child's block, position in
+    /// this front, length)` of consecutive positions (boundaries are sorted
+    /// and mostly made of whole separator stretches, so the extend-add is a
+    /// few contiguous, vectorized column segments).
+    child_runs: Vec<Vec<(u32, u32, u32)>>,
     /// This node's range of [`Multifrontal::asm`].
     asm: std::ops::Range<usize>,
     /// Offset of this node's factors in [`Multifrontal::factors`]: `L11\U11`
@@ -363,6 +368,7 @@ impl<T: FactorScalar> Multifrontal<T> {
                 end,
                 boundary: bnd,
                 children: std::mem::take(&mut children[s]),
+                child_runs: child_maps.iter().map(|m| runs(m)).collect(),
                 child_maps,
                 asm: asm_ptr[s]..asm_ptr[s + 1],
                 off: nnz_lu as usize,
@@ -593,6 +599,18 @@ fn take_block<T: FactorScalar>(
     Ok(block)
 }
 
+/// Maximal runs of consecutive values in `map` as `(index, value, length)`.
+fn runs(map: &[u32]) -> Vec<(u32, u32, u32)> {
+    let mut out: Vec<(u32, u32, u32)> = Vec::new();
+    for (i, &v) in map.iter().enumerate() {
+        match out.last_mut() {
+            Some((i0, v0, len)) if *v0 + *len == v && *i0 + *len == i as u32 => *len += 1,
+            _ => out.push((i as u32, v, 1)),
+        }
+    }
+    out
+}
+
 /// What every front reads: the assembly lists, `A`'s values and the pivot
 /// floor.
 #[derive(Clone, Copy)]
@@ -632,15 +650,18 @@ fn factor_nodes<T: FactorScalar>(
         for &(pos, r, c) in &asm[nd.asm.clone()] {
             buf[c as usize * m + r as usize] += T::from_f64(values[pos as usize]);
         }
-        let extend_add = |buf: &mut [T], map: &[u32], block: &[T]| {
+        let extend_add = |buf: &mut [T], map: &[u32], runs: &[(u32, u32, u32)], block: &[T]| {
             let bc = map.len();
             if bc == 0 {
                 return;
             }
             for (&mj, col) in map.iter().zip(block.chunks_exact(bc)) {
                 let dst = &mut buf[mj as usize * m..][..m];
-                for (&mi, &v) in map.iter().zip(col) {
-                    dst[mi as usize] += v;
+                for &(c, f, len) in runs {
+                    let (c, f, len) = (c as usize, f as usize, len as usize);
+                    for (d, &v) in dst[f..f + len].iter_mut().zip(&col[c..c + len]) {
+                        *d += v;
+                    }
                 }
             }
         };
@@ -663,12 +684,12 @@ fn factor_nodes<T: FactorScalar>(
             lowest = lowest.min(off);
         }
         for ci in 0..nkids {
-            let map = &nd.child_maps[ci];
+            let (map, runs) = (&nd.child_maps[ci], &nd.child_runs[ci]);
             let bc = map.len();
             if let Some(block) = owned[ci].take() {
-                extend_add(buf, map, &block);
+                extend_add(buf, map, runs, &block);
             } else if let Some(off) = at[ci] {
-                extend_add(buf, map, &ws.stack[off..off + bc * bc]);
+                extend_add(buf, map, runs, &ws.stack[off..off + bc * bc]);
             }
         }
         let mut front = MatMut::from_column_major_slice_mut(buf, m, m);
