@@ -524,6 +524,13 @@ fn lu_err(e: LuError) -> LindbladError {
     }
 }
 
+/// `|z|` as `√(re² + im²)`: several times faster than `hypot` (`norm()`),
+/// exact to an ulp or two, and safe for the finite, far-from-overflow
+/// entries of a Liouvillian and its solution (checked finite before use).
+fn modulus(z: Complex64) -> f64 {
+    z.norm_sqr().sqrt()
+}
+
 fn is_finite(z: Complex64) -> bool {
     z.re.is_finite() && z.im.is_finite()
 }
@@ -847,13 +854,13 @@ impl SteadyStatePlan {
         let (mut sum, mut cnt) = (0.0f64, 0usize);
         for &p in &self.l_diag_pos {
             if p != NONE {
-                sum += values[p].norm();
+                sum += modulus(values[p]);
                 cnt += 1;
             }
         }
         let mut w = if cnt > 0 { sum / cnt as f64 } else { 0.0 };
         if w == 0.0 {
-            w = values.iter().map(|z| z.norm()).fold(0.0, f64::max);
+            w = values.iter().map(|&z| modulus(z)).fold(0.0, f64::max);
         }
         if w == 0.0 {
             return Err(LindbladError::Singular(
@@ -920,12 +927,12 @@ impl SteadyStatePlan {
             for idx in cp[c]..cp[c + 1] {
                 let r = ri[idx];
                 self.dx[r] += values[idx] * xc;
-                self.rowsum[r] += values[idx].norm();
+                self.rowsum[r] += modulus(values[idx]);
             }
         }
         let l_norm = self.rowsum.iter().copied().fold(0.0, f64::max);
-        let r_norm = self.dx.iter().map(|z| z.norm()).fold(0.0, f64::max);
-        let x_norm = self.x.iter().map(|z| z.norm()).fold(0.0, f64::max);
+        let r_norm = self.dx.iter().map(|&z| modulus(z)).fold(0.0, f64::max);
+        let x_norm = self.x.iter().map(|&z| modulus(z)).fold(0.0, f64::max);
         let residual = r_norm / (l_norm * x_norm);
         if !residual.is_finite() || !rho.col_iter().all(|c| c.iter().all(|&z| is_finite(z))) {
             return Err(LindbladError::Numerical(
