@@ -6,7 +6,9 @@
 //! coordinator (main thread: hands out points, receives results, writes them)
 //! and a worker (a second thread), so no rank idles at small rank counts. The
 //! coordinator polls with `MPI_Iprobe` and sleeps between polls (back-off up to
-//! 1 ms) so it does not steal a core from the computing thread.
+//! 1 ms) so it does not steal a core from the computing thread; once no other
+//! group is left (always, with a single group) it blocks on its own compute
+//! thread instead.
 //!
 //! Messages (tags below): a leader sends `RESULT` carrying its last result (or
 //! nothing, on its first request); the coordinator answers `TASK` with the next
@@ -276,7 +278,17 @@ fn coordinate(
                     }
                 }
                 if local_busy {
-                    match result_rx.try_recv() {
+                    // with no other group to serve, wait for the compute
+                    // thread instead of polling (no wake-ups competing with
+                    // the compute threads for the cores)
+                    let received = if remote_leaders == 0 {
+                        result_rx
+                            .recv()
+                            .map_err(|_| mpsc::TryRecvError::Disconnected)
+                    } else {
+                        result_rx.try_recv()
+                    };
+                    match received {
                         Ok(result) => {
                             local_busy = false;
                             progressed = true;

@@ -146,11 +146,11 @@ fn check(rc: c_int, what: &str) -> Result<()> {
     }
 }
 
-/// A zeroed buffer of `len` complex numbers on huge pages, first touched by
-/// whoever fills it ([`qk_buffers::huge_zeroed_vec`]): the transposes stride
-/// across the whole slab.
+/// A zeroed buffer of `len` complex numbers on fresh pages, first touched by
+/// whoever fills it ([`qk_buffers::zeroed_vec`]; why not huge pages: its
+/// module docs).
 pub(crate) fn big_buffer(len: usize) -> Vec<C64> {
-    qk_buffers::huge_zeroed_vec(len).unwrap_or_else(|e| panic!("slab buffer: {e}"))
+    qk_buffers::zeroed_vec(len).unwrap_or_else(|e| panic!("slab buffer: {e}"))
 }
 
 /// Free bytes in `/dev/shm` (where Open MPI and MPICH put shared windows);

@@ -51,7 +51,7 @@
 //! ranks' next buffers and the exchange is a barrier; across nodes the blocks
 //! travel as point-to-point messages that land in the rows through vector
 //! datatypes. Nothing is unpacked. The transposed writes use non-temporal
-//! stores, and the private slab buffers ask for transparent huge pages.
+//! stores; the private slab buffers are fresh zero pages ([`qk_buffers`]).
 //!
 //! The `kicked` period ends with its free step and goes straight on with the
 //! inverse DST along k1 and the transpose, so the state rests half-way back in
