@@ -448,7 +448,7 @@ impl LmgSolver {
         ordering: LmgOrdering,
     ) -> Result<Self, LindbladError> {
         check_n(n)?;
-        let (union, components) = lmg_components(n);
+        let union = lmg_pattern(n);
         let ordering = match ordering {
             LmgOrdering::Colamd => ColumnOrdering::Colamd,
             LmgOrdering::NestedDissection => match options.arithmetic {
@@ -464,6 +464,7 @@ impl LmgSolver {
             }
         };
         let plan = SteadyStatePlan::with_ordering(&union, options, ordering)?;
+        let components = lmg_values(n);
         let values = vec![Complex64::new(0.0, 0.0); union.nnz()];
         Ok(Self {
             n,
@@ -596,7 +597,76 @@ type LmgComponents = [Vec<f64>; 4];
 /// `L_b` real: the components are returned as the four real arrays
 /// `Im L_h`, `Im L_λ`, `Re L_a`, `Re L_b` (half the memory). Block index of `ρ_ij` (`i ≡ j mod 2`): the
 /// even-block unknowns of the columns `l < j` plus `i / 2`.
-pub(crate) fn lmg_components(n: usize) -> (BlockLiouvillian, LmgComponents) {
+#[cfg(test)]
+fn lmg_components(n: usize) -> (BlockLiouvillian, LmgComponents) {
+    (lmg_pattern(n), lmg_values(n))
+}
+
+/// The 9-point stencil of `L` in block order (rows `ρ_ij` by increasing vec
+/// index `i + D j`): offsets `(i − a, j − b)` of column `ρ_ab`.
+const STENCIL: [(i64, i64); 9] = [
+    (0, -2),
+    (-1, -1),
+    (1, -1),
+    (-2, 0),
+    (0, 0),
+    (2, 0),
+    (-1, 1),
+    (1, 1),
+    (0, 2),
+];
+
+/// Walks the even block column by column (`ρ_ab`, block order) and, in
+/// each, the in-bounds stencil rows `ρ_ij`: `entry(a, b, (di, dj), i, j)`
+/// per entry, then `column_done(a, b, entries of the column)`.
+fn for_each_stencil_entry(
+    n: usize,
+    mut entry: impl FnMut(usize, usize, (i64, i64), usize, usize),
+    mut column_done: impl FnMut(usize, usize, usize),
+) {
+    let d = n + 1;
+    for b in 0..d {
+        for a in (b % 2..d).step_by(2) {
+            let mut count = 0;
+            for (di, dj) in STENCIL {
+                let (i, j) = (a as i64 + di, b as i64 + dj);
+                if i >= 0 && j >= 0 && i < d as i64 && j < d as i64 {
+                    entry(a, b, (di, dj), i as usize, j as usize);
+                    count += 1;
+                }
+            }
+            column_done(a, b, count);
+        }
+    }
+}
+
+/// The pattern of [`lmg_components`].
+fn lmg_pattern(n: usize) -> BlockLiouvillian {
+    let d = n + 1;
+    let (even, odd) = (n / 2 + 1, d / 2);
+    let mut col_start = Vec::with_capacity(d + 1);
+    col_start.push(0usize);
+    for l in 0..d {
+        col_start.push(col_start[l] + if l % 2 == 0 { even } else { odd });
+    }
+    let len = col_start[d];
+    let mut block_vec = Vec::with_capacity(len);
+    let mut col_ptr = Vec::with_capacity(len + 1);
+    col_ptr.push(0usize);
+    let mut row_idx = Vec::with_capacity(9 * len);
+    for_each_stencil_entry(
+        n,
+        |_, _, _, i, j| row_idx.push(col_start[j] + i / 2),
+        |a, b, count| {
+            block_vec.push(a + d * b);
+            col_ptr.push(col_ptr[col_ptr.len() - 1] + count);
+        },
+    );
+    BlockLiouvillian::from_pattern(d, Some(lmg_parity(n)), block_vec, col_ptr, row_idx)
+}
+
+/// The values of [`lmg_components`].
+fn lmg_values(n: usize) -> LmgComponents {
     let d = n + 1;
     let nf = n as f64;
     let m = m_values(n);
@@ -607,77 +677,45 @@ pub(crate) fn lmg_components(n: usize) -> (BlockLiouvillian, LmgComponents) {
     let x_diag = |k: usize| 0.5 * (j * (j + 1.0) - m[k] * m[k]);
     let x_up = |k: usize| 0.25 * a_at(k + 2) * a_at(k + 1); // X_{k, k+2} = X_{k+2, k}
     let jx_step = |from: usize, to: usize| 0.5 * a_at(from.max(to)); // |from − to| = 1
-    let (even, odd) = (n / 2 + 1, d / 2);
-    let mut col_start = Vec::with_capacity(d + 1);
-    col_start.push(0usize);
-    for l in 0..d {
-        col_start.push(col_start[l] + if l % 2 == 0 { even } else { odd });
-    }
-    let block = |i: usize, l: usize| col_start[l] + i / 2;
-    let len = col_start[d];
-    let mut block_vec = Vec::with_capacity(len);
-    let mut col_ptr = Vec::with_capacity(len + 1);
-    col_ptr.push(0usize);
-    let cap = 9 * len;
-    let mut row_idx = Vec::with_capacity(cap);
+    let cap = 9 * (d * d).div_ceil(2);
     let mut comps: LmgComponents = std::array::from_fn(|_| Vec::with_capacity(cap));
-    const STENCIL: [(i64, i64); 9] = [
-        (0, -2),
-        (-1, -1),
-        (1, -1),
-        (-2, 0),
-        (0, 0),
-        (2, 0),
-        (-1, 1),
-        (1, 1),
-        (0, 2),
-    ];
     let (lam, dis) = (2.0 / nf, 4.0 / nf);
-    for b in 0..d {
-        for ca in (b % 2..d).step_by(2) {
-            block_vec.push(ca + d * b);
-            for (di, dj) in STENCIL {
-                let (i, jj) = (ca as i64 + di, b as i64 + dj);
-                if i < 0 || jj < 0 || i >= d as i64 || jj >= d as i64 {
-                    continue;
+    for_each_stencil_entry(
+        n,
+        |ca, b, (di, dj), i, jj| {
+            // (Im L_h, Im L_λ, Re L_a, Re L_b)
+            let (h, l, ga, gb) = match (di, dj) {
+                (0, 0) => (
+                    2.0 * (m[ca] - m[b]),
+                    lam * (x_diag(ca) - x_diag(b)),
+                    -dis * (x_diag(ca) + x_diag(b)),
+                    -(a[ca] * a[ca] + a[b] * a[b]) / nf,
+                ),
+                (_, 0) => {
+                    let x = x_up(ca.min(i));
+                    (0.0, lam * x, -dis * x, 0.0)
                 }
-                let (i, jj) = (i as usize, jj as usize);
-                row_idx.push(block(i, jj));
-                // (Im L_h, Im L_λ, Re L_a, Re L_b)
-                let (h, l, ga, gb) = match (di, dj) {
-                    (0, 0) => (
-                        2.0 * (m[ca] - m[b]),
-                        lam * (x_diag(ca) - x_diag(b)),
-                        -dis * (x_diag(ca) + x_diag(b)),
-                        -(a[ca] * a[ca] + a[b] * a[b]) / nf,
-                    ),
-                    (_, 0) => {
-                        let x = x_up(ca.min(i));
-                        (0.0, lam * x, -dis * x, 0.0)
-                    }
-                    (0, _) => {
-                        let x = x_up(b.min(jj));
-                        (0.0, -lam * x, -dis * x, 0.0)
-                    }
-                    _ => {
-                        let ga = 2.0 * dis * jx_step(ca, i) * jx_step(b, jj);
-                        let gb = if (di, dj) == (-1, -1) {
-                            lam * a[ca] * a[b]
-                        } else {
-                            0.0
-                        };
-                        (0.0, 0.0, ga, gb)
-                    }
-                };
-                for (v, x) in comps.iter_mut().zip([h, l, ga, gb]) {
-                    v.push(x);
+                (0, _) => {
+                    let x = x_up(b.min(jj));
+                    (0.0, -lam * x, -dis * x, 0.0)
                 }
+                _ => {
+                    let ga = 2.0 * dis * jx_step(ca, i) * jx_step(b, jj);
+                    let gb = if (di, dj) == (-1, -1) {
+                        lam * a[ca] * a[b]
+                    } else {
+                        0.0
+                    };
+                    (0.0, 0.0, ga, gb)
+                }
+            };
+            for (v, x) in comps.iter_mut().zip([h, l, ga, gb]) {
+                v.push(x);
             }
-            col_ptr.push(row_idx.len());
-        }
-    }
-    let union = BlockLiouvillian::from_pattern(d, Some(lmg_parity(n)), block_vec, col_ptr, row_idx);
-    (union, comps)
+        },
+        |_, _, _| {},
+    );
+    comps
 }
 
 /// Fill-reducing ordering of the LMG steady-state system.

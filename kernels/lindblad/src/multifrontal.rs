@@ -243,37 +243,52 @@ impl<T: FactorScalar> Multifrontal<T> {
                 *o = s;
             }
         }
-        // adjacency of A + Aᵀ in new indices: for each new index, its
-        // neighbours with a larger new index (enough to build boundaries)
-        // (CSR: counts, then placement)
+        // one sweep of A counts, a second places: the adjacency of A + Aᵀ in
+        // new indices (for each new index its neighbours with a larger new
+        // index, enough to build boundaries; CSR), and the entries of A
+        // grouped by the node that assembles them, the owner of
+        // min(new r, new c): (idx, new r, new c)
+        let nn = tnodes.len();
         let mut adj_ptr = vec![0usize; n + 1];
+        let mut asm_ptr = vec![0usize; nn + 1];
         for c in 0..n {
             let pc = iperm[c];
             for &r in &row_idx[col_ptr[c]..col_ptr[c + 1]] {
                 let pr = iperm[r];
+                let lo = pr.min(pc);
                 if pr != pc {
-                    adj_ptr[pr.min(pc) + 1] += 1;
+                    adj_ptr[lo + 1] += 1;
                 }
+                asm_ptr[owner[lo] + 1] += 1;
             }
         }
         for k in 0..n {
             adj_ptr[k + 1] += adj_ptr[k];
         }
+        for s in 0..nn {
+            asm_ptr[s + 1] += asm_ptr[s];
+        }
         let mut fill = adj_ptr[..n].to_vec();
+        let mut next = asm_ptr[..nn].to_vec();
         let mut adj = vec![0u32; adj_ptr[n]];
+        let mut asm = vec![(0u32, 0u32, 0u32); asm_ptr[nn]];
         for c in 0..n {
             let pc = iperm[c];
-            for &r in &row_idx[col_ptr[c]..col_ptr[c + 1]] {
-                let pr = iperm[r];
+            for idx in col_ptr[c]..col_ptr[c + 1] {
+                let pr = iperm[row_idx[idx]];
+                let lo = pr.min(pc);
                 if pr != pc {
-                    let lo = pr.min(pc);
                     adj[fill[lo]] = pr.max(pc) as u32;
                     fill[lo] += 1;
                 }
+                let s = owner[lo];
+                asm[next[s]] = (idx as u32, pr as u32, pc as u32);
+                next[s] += 1;
             }
         }
         drop(fill);
-        let mut children: Vec<Vec<usize>> = vec![Vec::new(); tnodes.len()];
+        drop(next);
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); nn];
         for (s, &(_, _, p)) in tnodes.iter().enumerate() {
             if let Some(p) = p {
                 if p <= s {
@@ -284,31 +299,6 @@ impl<T: FactorScalar> Multifrontal<T> {
                 children[p].push(s);
             }
         }
-        // entries of A grouped by the node that assembles them, the owner
-        // of min(new r, new c) (counts, then placement): (idx, new r, new c)
-        let owner_of = |idx: usize, c: usize| {
-            let (pr, pc) = (iperm[row_idx[idx]], iperm[c]);
-            (owner[pr.min(pc)], pr as u32, pc as u32)
-        };
-        let mut asm_ptr = vec![0usize; tnodes.len() + 1];
-        for c in 0..n {
-            for idx in col_ptr[c]..col_ptr[c + 1] {
-                asm_ptr[owner_of(idx, c).0 + 1] += 1;
-            }
-        }
-        for s in 0..tnodes.len() {
-            asm_ptr[s + 1] += asm_ptr[s];
-        }
-        let mut next = asm_ptr[..tnodes.len()].to_vec();
-        let mut asm = vec![(0u32, 0u32, 0u32); asm_ptr[tnodes.len()]];
-        for c in 0..n {
-            for idx in col_ptr[c]..col_ptr[c + 1] {
-                let (s, pr, pc) = owner_of(idx, c);
-                asm[next[s]] = (idx as u32, pr, pc);
-                next[s] += 1;
-            }
-        }
-        drop(next);
         // per node: boundary, local positions of its front's indices
         // (`mark[w] == s` ⇒ `local[w]` is w's position in front s), the
         // children's maps and its assembly list in local positions
