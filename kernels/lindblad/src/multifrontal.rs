@@ -42,10 +42,9 @@ use faer::linalg::lu::partial_pivoting::factor::{lu_in_place, lu_in_place_scratc
 use faer::linalg::matmul::matmul;
 use faer::linalg::triangular_solve::{
     solve_lower_triangular_in_place, solve_unit_lower_triangular_in_place,
-    solve_upper_triangular_in_place,
 };
 use faer::reborrow::{Reborrow, ReborrowMut};
-use faer::{Accum, MatMut, MatRef, Par};
+use faer::{Accum, MatMut, Par};
 use qk_buffers::{zeroed_vec, ZeroBits};
 
 /// Scalar of the stored factors: `f64`, or `f32` for a half-size factor
@@ -59,6 +58,7 @@ pub(crate) trait FactorScalar:
     + std::ops::AddAssign
     + std::ops::SubAssign
     + std::ops::Mul<Output = Self>
+    + std::ops::Div<Output = Self>
     + ZeroBits
     + 'static
 {
@@ -120,16 +120,90 @@ impl Node {
     }
 }
 
-/// The factors `(L11\U11, U12, L21)` of `nd` in its slice of the arena.
-fn factor_parts<'a, T>(nd: &Node, slot: &'a [T]) -> (MatRef<'a, T>, MatRef<'a, T>, MatRef<'a, T>) {
-    let (f, b) = (nd.end - nd.start, nd.boundary.len());
-    let (lu, rest) = slot.split_at(f * f);
-    let (u12, l21) = rest.split_at(f * b);
-    (
-        MatRef::from_column_major_slice(lu, f, f),
-        MatRef::from_column_major_slice(u12, f, b),
-        MatRef::from_column_major_slice(&l21[..b * f], b, f),
-    )
+/// What a forward/backward substitution reads.
+struct Substitution<'a, T> {
+    nodes: &'a [Node],
+    factors: &'a [T],
+    perm: &'a [usize],
+}
+
+impl<T: FactorScalar> Substitution<'_, T> {
+    /// [`Self::run`] compiled for AVX2.
+    ///
+    /// # Safety
+    /// The processor must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn run_avx2(&self, rhs: &mut [T], y: &mut [T], t: &mut [T], u: &mut [T]) {
+        self.run(rhs, y, t, u)
+    }
+
+    /// `rhs ← A⁻¹ rhs`; `y` (n), `t` (largest f), `u` (largest b) are
+    /// scratch.
+    #[inline(always)]
+    fn run(&self, rhs: &mut [T], y: &mut [T], t: &mut [T], u: &mut [T]) {
+        for (yk, &p) in y.iter_mut().zip(self.perm) {
+            *yk = rhs[p];
+        }
+        for nd in self.nodes {
+            let (f, b) = (nd.end - nd.start, nd.boundary.len());
+            let slot = &self.factors[nd.off..nd.off + nd.factor_len()];
+            let (lu, rest) = slot.split_at(f * f);
+            let l21 = &rest[f * b..];
+            let t = &mut t[..f];
+            for (ti, &p) in t.iter_mut().zip(&nd.piv) {
+                *ti = y[nd.start + p];
+            }
+            // t ← L11⁻¹ t (unit lower), by columns
+            for k in 0..f {
+                let tk = t[k];
+                for (ti, &l) in t[k + 1..].iter_mut().zip(&lu[k * f + k + 1..(k + 1) * f]) {
+                    *ti -= l * tk;
+                }
+            }
+            if b > 0 {
+                // u = L21 t by columns, y_B −= u
+                let u = &mut u[..b];
+                u.fill(T::default());
+                for (k, &tk) in t.iter().enumerate() {
+                    for (ui, &l) in u.iter_mut().zip(&l21[k * b..(k + 1) * b]) {
+                        *ui += l * tk;
+                    }
+                }
+                for (&g, &uk) in nd.boundary.iter().zip(u.iter()) {
+                    y[g] -= uk;
+                }
+            }
+            y[nd.start..nd.end].copy_from_slice(t);
+        }
+        for nd in self.nodes.iter().rev() {
+            let (f, b) = (nd.end - nd.start, nd.boundary.len());
+            let slot = &self.factors[nd.off..nd.off + nd.factor_len()];
+            let (lu, rest) = slot.split_at(f * f);
+            let u12 = &rest[..f * b];
+            let t = &mut t[..f];
+            t.copy_from_slice(&y[nd.start..nd.end]);
+            // t −= U12 x_B by columns
+            for (j, &g) in nd.boundary.iter().enumerate() {
+                let xj = y[g];
+                for (ti, &v) in t.iter_mut().zip(&u12[j * f..(j + 1) * f]) {
+                    *ti -= v * xj;
+                }
+            }
+            // t ← U11⁻¹ t, by columns from the last
+            for k in (0..f).rev() {
+                let tk = t[k] / lu[k * f + k];
+                t[k] = tk;
+                for (ti, &v) in t[..k].iter_mut().zip(&lu[k * f..k * f + k]) {
+                    *ti -= v * tk;
+                }
+            }
+            y[nd.start..nd.end].copy_from_slice(t);
+        }
+        for (&yk, &p) in y.iter().zip(self.perm) {
+            rhs[p] = yk;
+        }
+    }
 }
 
 /// Contribution blocks of the subtree roots a thread factorized.
@@ -509,58 +583,26 @@ impl<T: FactorScalar> Multifrontal<T> {
     }
 
     /// Solves `A x = rhs` in place with the current factorization.
+    ///
+    /// Column sweeps over each node's factors (`L11`, `L21` forward, `U12`,
+    /// `U11` backward): the substitution streams the factors once, and for
+    /// the many small fronts of the leaves plain loops cost far less than
+    /// dense-kernel calls. Compiled for AVX2 as well, like the
+    /// factorization.
     pub(crate) fn solve_in_place(&mut self, rhs: &mut [T]) {
-        let y = &mut self.work;
-        for (k, yk) in y.iter_mut().enumerate() {
-            *yk = rhs[self.perm[k]];
+        let s = Substitution {
+            nodes: &self.nodes,
+            factors: &self.factors,
+            perm: &self.perm,
+        };
+        let (y, t, u) = (&mut self.work, &mut self.fbuf, &mut self.bbuf);
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor supports AVX2 (checked just above).
+            unsafe { s.run_avx2(rhs, y, t, u) };
+            return;
         }
-        let (t, u) = (&mut self.fbuf, &mut self.bbuf);
-        let one = T::from_f64(1.0);
-        let fac = &self.factors;
-        for nd in &self.nodes {
-            let (f, b) = (nd.end - nd.start, nd.boundary.len());
-            let (lu, _, l21) = factor_parts(nd, &fac[nd.off..]);
-            for (ti, &p) in t[..f].iter_mut().zip(&nd.piv) {
-                *ti = y[nd.start + p];
-            }
-            let mut tv = MatMut::from_column_major_slice_mut(&mut t[..f], f, 1);
-            solve_unit_lower_triangular_in_place(lu, tv.rb_mut(), Par::Seq);
-            if b > 0 {
-                // u = L21 t (column sweeps of L21), y_B -= u
-                let uv = MatMut::from_column_major_slice_mut(&mut u[..b], b, 1);
-                matmul(uv, Accum::Replace, l21, tv.rb(), one, Par::Seq);
-                for (&g, &uk) in nd.boundary.iter().zip(u.iter()) {
-                    y[g] -= uk;
-                }
-            }
-            y[nd.start..nd.end].copy_from_slice(&t[..f]);
-        }
-        for nd in self.nodes.iter().rev() {
-            let (f, b) = (nd.end - nd.start, nd.boundary.len());
-            let (lu, u12, _) = factor_parts(nd, &fac[nd.off..]);
-            t[..f].copy_from_slice(&y[nd.start..nd.end]);
-            let mut tv = MatMut::from_column_major_slice_mut(&mut t[..f], f, 1);
-            if b > 0 {
-                // t -= U12 x_B
-                for (uk, &g) in u[..b].iter_mut().zip(&nd.boundary) {
-                    *uk = y[g];
-                }
-                let uv = MatMut::from_column_major_slice_mut(&mut u[..b], b, 1);
-                matmul(
-                    tv.rb_mut(),
-                    Accum::Add,
-                    u12,
-                    uv.rb(),
-                    T::from_f64(-1.0),
-                    Par::Seq,
-                );
-            }
-            solve_upper_triangular_in_place(lu, tv, Par::Seq);
-            y[nd.start..nd.end].copy_from_slice(&t[..f]);
-        }
-        for (k, &yk) in y.iter().enumerate() {
-            rhs[self.perm[k]] = yk;
-        }
+        s.run(rhs, y, t, u);
     }
 
     /// Order of the system.
