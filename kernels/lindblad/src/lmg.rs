@@ -404,8 +404,6 @@ pub struct LmgSolver {
     n: usize,
     plan: SteadyStatePlan,
     /// Component values (h, λ, Γa, Γb) on the union pattern.
-    /// `Im L_h`, `Im L_λ`, `Re L_a`, `Re L_b` ([`lmg_components`]).
-    components: LmgComponents,
     values: Vec<Complex64>,
     m: Vec<f64>,
     a: Vec<f64>,
@@ -464,12 +462,10 @@ impl LmgSolver {
             }
         };
         let plan = SteadyStatePlan::with_ordering(&union, options, ordering)?;
-        let components = lmg_values(n);
         let values = vec![Complex64::new(0.0, 0.0); union.nnz()];
         Ok(Self {
             n,
             plan,
-            components,
             values,
             m: m_values(n),
             a: raising(n),
@@ -506,15 +502,16 @@ impl LmgSolver {
         self.solve_with_state(p).map(|(o, _)| o)
     }
 
+    /// `L` at `p` on the plan's pattern, straight from the matrix elements
+    /// (nothing stored per component: the walk costs less than reading four
+    /// stored arrays).
     fn form_values(&mut self, p: &LmgParams) {
-        let coef = [p.h, p.lambda, p.gamma_a, p.gamma_b];
-        for (k, v) in self.values.iter_mut().enumerate() {
-            let [ch, cl, ca, cb] = &self.components;
-            *v = Complex64::new(
-                ca[k] * coef[2] + cb[k] * coef[3],
-                ch[k] * coef[0] + cl[k] * coef[1],
-            );
-        }
+        let mut out = self.values.iter_mut();
+        for_each_component_value(self.n, |[h, l, ga, gb]| {
+            if let Some(v) = out.next() {
+                *v = Complex64::new(ga * p.gamma_a + gb * p.gamma_b, h * p.h + l * p.lambda);
+            }
+        });
     }
 
     /// Numeric factorization alone at `p` (for benchmarks of the stages).
@@ -581,6 +578,7 @@ impl LmgSolver {
 }
 
 /// `Im L_h`, `Im L_λ`, `Re L_a`, `Re L_b` on the union pattern.
+#[cfg(test)]
 type LmgComponents = [Vec<f64>; 4];
 
 /// The even-block LMG Liouvillian as four components on one pattern,
@@ -599,7 +597,13 @@ type LmgComponents = [Vec<f64>; 4];
 /// even-block unknowns of the columns `l < j` plus `i / 2`.
 #[cfg(test)]
 fn lmg_components(n: usize) -> (BlockLiouvillian, LmgComponents) {
-    (lmg_pattern(n), lmg_values(n))
+    let mut comps: LmgComponents = Default::default();
+    for_each_component_value(n, |v| {
+        for (c, x) in comps.iter_mut().zip(v) {
+            c.push(x);
+        }
+    });
+    (lmg_pattern(n), comps)
 }
 
 /// The 9-point stencil of `L` in block order (rows `ρ_ij` by increasing vec
@@ -665,9 +669,9 @@ fn lmg_pattern(n: usize) -> BlockLiouvillian {
     BlockLiouvillian::from_pattern(d, Some(lmg_parity(n)), block_vec, col_ptr, row_idx)
 }
 
-/// The values of [`lmg_components`].
-fn lmg_values(n: usize) -> LmgComponents {
-    let d = n + 1;
+/// The values of [`lmg_components`] entry by entry, in pattern order:
+/// `value([Im L_h, Im L_λ, Re L_a, Re L_b])`.
+fn for_each_component_value(n: usize, mut value: impl FnMut([f64; 4])) {
     let nf = n as f64;
     let m = m_values(n);
     let a = raising(n);
@@ -677,8 +681,6 @@ fn lmg_values(n: usize) -> LmgComponents {
     let x_diag = |k: usize| 0.5 * (j * (j + 1.0) - m[k] * m[k]);
     let x_up = |k: usize| 0.25 * a_at(k + 2) * a_at(k + 1); // X_{k, k+2} = X_{k+2, k}
     let jx_step = |from: usize, to: usize| 0.5 * a_at(from.max(to)); // |from − to| = 1
-    let cap = 9 * (d * d).div_ceil(2);
-    let mut comps: LmgComponents = std::array::from_fn(|_| Vec::with_capacity(cap));
     let (lam, dis) = (2.0 / nf, 4.0 / nf);
     for_each_stencil_entry(
         n,
@@ -709,13 +711,10 @@ fn lmg_values(n: usize) -> LmgComponents {
                     (0.0, 0.0, ga, gb)
                 }
             };
-            for (v, x) in comps.iter_mut().zip([h, l, ga, gb]) {
-                v.push(x);
-            }
+            value([h, l, ga, gb]);
         },
         |_, _, _| {},
     );
-    comps
 }
 
 /// Fill-reducing ordering of the LMG steady-state system.
