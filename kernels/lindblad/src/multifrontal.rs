@@ -209,9 +209,13 @@ impl<T: FactorScalar> Substitution<'_, T> {
 /// Contribution blocks of the subtree roots a thread factorized.
 type RootBlocks<T> = Vec<(usize, Vec<T>)>;
 
-/// A thread's subtrees: `(first node, the nodes of the subtree, their
-/// factor storage)`.
-type SubtreeSlices<'a, T> = Vec<(usize, &'a mut [Node], &'a mut [T])>;
+/// A contiguous range of nodes with their factor storage: `nodes` starts at
+/// global node index `base`, `factors` at the arena offset of that node.
+struct Fronts<'a, T> {
+    nodes: &'a mut [Node],
+    base: usize,
+    factors: &'a mut [T],
+}
 
 /// Buffers of one factorization worker, reused across factorizations.
 struct Workspace<T> {
@@ -508,7 +512,7 @@ impl<T: FactorScalar> Multifrontal<T> {
                 .flat_map(|(w, list)| list.iter().map(move |&(a, b)| (a, b, w)))
                 .collect();
             ranges.sort_unstable();
-            let mut per_worker: Vec<SubtreeSlices<'_, T>> =
+            let mut per_worker: Vec<Vec<Fronts<'_, T>>> =
                 (0..subtrees.len()).map(|_| Vec::new()).collect();
             let mut rest: &mut [Node] = &mut self.nodes;
             let mut rest_f: &mut [T] = &mut self.factors;
@@ -520,7 +524,11 @@ impl<T: FactorScalar> Multifrontal<T> {
                 let f1 = f1 + mine[mine.len() - 1].factor_len();
                 let (_, tail_f) = rest_f.split_at_mut(f0 - at_f);
                 let (mine_f, tail_f) = tail_f.split_at_mut(f1 - f0);
-                per_worker[w].push((first, mine, mine_f));
+                per_worker[w].push(Fronts {
+                    nodes: mine,
+                    base: first,
+                    factors: mine_f,
+                });
                 rest = tail;
                 rest_f = tail_f;
                 at = root + 1;
@@ -533,17 +541,10 @@ impl<T: FactorScalar> Multifrontal<T> {
                     .map(|(list, ws)| {
                         sc.spawn(move || {
                             let mut roots = Vec::with_capacity(list.len());
-                            for (first, nodes, factors) in list {
-                                let root = first + nodes.len() - 1;
-                                factor_nodes(
-                                    nodes,
-                                    first,
-                                    factors,
-                                    first..=root,
-                                    ws,
-                                    input,
-                                    &mut |_| None,
-                                )?;
+                            for fronts in list {
+                                let (first, root) =
+                                    (fronts.base, fronts.base + fronts.nodes.len() - 1);
+                                factor_nodes(fronts, first..=root, ws, input, &mut |_| None)?;
                                 roots.push((root, take_block(ws, root)?));
                             }
                             Ok(roots)
@@ -568,15 +569,14 @@ impl<T: FactorScalar> Multifrontal<T> {
             }
         }
         let ws = &mut self.workspaces[0];
-        factor_nodes(
-            &mut self.nodes,
-            0,
-            &mut self.factors,
-            top.iter().copied(),
-            ws,
-            input,
-            &mut |c| detached[c].take(),
-        )?;
+        let all = Fronts {
+            nodes: &mut self.nodes,
+            base: 0,
+            factors: &mut self.factors,
+        };
+        factor_nodes(all, top.iter().copied(), ws, input, &mut |c| {
+            detached[c].take()
+        })?;
         ws.stack.clear();
         ws.records.clear();
         Ok(())
@@ -652,9 +652,7 @@ struct Input<'a> {
     tiny: f64,
 }
 
-/// Factorizes `order` (global node indices, postorder) of `nodes`, the slice
-/// of the node array starting at global index `base`, whose factor storage
-/// is `factors` (the arena from the offset of node `base` on). A child's
+/// Factorizes `order` (global node indices, postorder) of `fronts`. A child's
 /// contribution block comes from `external` when it was computed elsewhere,
 /// otherwise from the top of `ws`'s stack.
 ///
@@ -663,9 +661,7 @@ struct Input<'a> {
 /// where the processor has it (about 15% off the factorization at N = 400;
 /// faer's dense kernels choose their instructions at run time themselves).
 fn factor_nodes<T: FactorScalar>(
-    nodes: &mut [Node],
-    base: usize,
-    factors: &mut [T],
+    fronts: Fronts<'_, T>,
     order: impl Iterator<Item = usize>,
     ws: &mut Workspace<T>,
     input: Input<'_>,
@@ -674,9 +670,9 @@ fn factor_nodes<T: FactorScalar>(
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor supports AVX2 (checked just above).
-        return unsafe { factor_nodes_avx2(nodes, base, factors, order, ws, input, external) };
+        return unsafe { factor_nodes_avx2(fronts, order, ws, input, external) };
     }
-    factor_nodes_impl(nodes, base, factors, order, ws, input, external)
+    factor_nodes_impl(fronts, order, ws, input, external)
 }
 
 /// [`factor_nodes_impl`] compiled for AVX2.
@@ -686,28 +682,29 @@ fn factor_nodes<T: FactorScalar>(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn factor_nodes_avx2<T: FactorScalar>(
-    nodes: &mut [Node],
-    base: usize,
-    factors: &mut [T],
+    fronts: Fronts<'_, T>,
     order: impl Iterator<Item = usize>,
     ws: &mut Workspace<T>,
     input: Input<'_>,
     external: &mut dyn FnMut(usize) -> Option<Vec<T>>,
 ) -> Result<(), LindbladError> {
-    factor_nodes_impl(nodes, base, factors, order, ws, input, external)
+    factor_nodes_impl(fronts, order, ws, input, external)
 }
 
 #[inline(always)]
 fn factor_nodes_impl<T: FactorScalar>(
-    nodes: &mut [Node],
-    base: usize,
-    factors: &mut [T],
+    fronts: Fronts<'_, T>,
     order: impl Iterator<Item = usize>,
     ws: &mut Workspace<T>,
     input: Input<'_>,
     external: &mut dyn FnMut(usize) -> Option<Vec<T>>,
 ) -> Result<(), LindbladError> {
     let Input { asm, values, tiny } = input;
+    let Fronts {
+        nodes,
+        base,
+        factors,
+    } = fronts;
     let base_off = nodes.first().map_or(0, |nd| nd.off);
     for s in order {
         let nd = &mut nodes[s - base];
