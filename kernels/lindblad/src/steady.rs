@@ -209,7 +209,7 @@ pub enum ColumnOrdering {
     /// unknowns (one point per unknown; coupled unknowns at Chebyshev
     /// distance ≤ 1). The real formulation factorizes with the multifrontal
     /// LU of `multifrontal.rs` on the tree, with separators one line
-    /// wide, leaves of [`ND_LEAF_SIZE`] points and the trace row's own
+    /// wide, leaves of 32 points and the trace row's own
     /// unknown alone at the root (the dense trace row then adds one index
     /// to each front it touches; making all the diagonal unknowns a root
     /// separator instead cost 3.9e9 against 3.0e9 flops at N = 400); the complex
