@@ -22,15 +22,17 @@
 //! diagonal and only the even block (`ρ_kl` with `k − l` even, about half the
 //! `D²` unknowns) is solved ([`lmg_parity`]).
 //!
-//! `L` is linear in `(h, λ, Γa, Γb)`: [`LmgSolver::new`] assembles the four
-//! component Liouvillians once on their union pattern, builds the
+//! `L = h L_h + λ L_λ + Γa L_a + Γb L_b` is linear in `(h, λ, Γa, Γb)`, and
+//! every term is a 9-point stencil on the `(k, l)` lattice: [`LmgSolver::new`]
+//! writes the union pattern of the four terms directly, builds the
 //! trace-constrained system (real by default, see [`crate::steady`]), the
 //! fill-reducing ordering ([`LmgOrdering`]; default: geometric nested
 //! dissection on the folded lattice `((k + l)/2, |k − l|/2)` with the
-//! multifrontal LU, about 10× fewer flops and 2–3× less fill than faer's
+//! multifrontal LU, about 8× fewer flops and 3× less fill than faer's
 //! supernodal LU with the same or COLAMD order at N = 400) and the symbolic
-//! analysis; [`LmgSolver::solve`] forms
-//! `h L_h + λ L_λ + Γa L_a + Γb L_b` and refactorizes numerically.
+//! analysis; [`LmgSolver::solve`] writes `L` at the point from the matrix
+//! elements (the same values as the generic assembly of the operators,
+//! which the tests check) and refactorizes numerically.
 //!
 //! # Observables ([`LmgObservables`])
 //!
