@@ -405,7 +405,7 @@ pub fn semiclassical_fixed_point(h: f64, lambda: f64, gamma_b: f64) -> [f64; 3] 
 pub struct LmgSolver {
     n: usize,
     plan: SteadyStatePlan,
-    /// Component values (h, λ, Γa, Γb) on the union pattern.
+    /// `L` at the current point on the plan's pattern ([`Self::form_values`]).
     values: Vec<Complex64>,
     m: Vec<f64>,
     a: Vec<f64>,
@@ -583,20 +583,8 @@ impl LmgSolver {
 #[cfg(test)]
 type LmgComponents = [Vec<f64>; 4];
 
-/// The even-block LMG Liouvillian as four components on one pattern,
-/// `L = h L_h + λ L_λ + Γa L_a + Γb L_b`, written directly from the matrix
-/// elements (the same pattern, order and values as
-/// [`BlockLiouvillian::assemble_components`] of `−2Jz`, `−(2/N)Jx²`,
-/// `C_a = 2√(2/N) Jx`, `C_b = √(2/N) J+`, which the tests check).
-///
-/// Column `ρ_ab` couples to the rows `ρ_ij`, `(i − a, j − b)` in the
-/// 9-point stencil `{(0, ±2), (±1, ±1), (±2, 0), (0, 0)}`; with
-/// `L ρ = −i[H, ρ] + C ρ C† − ½{C†C, ρ}` the entry of row `(i, j)` is
-/// `−i H_ia δ_jb + i δ_ia H_bj + C_ia C_jb − ½ (C†C)_ia δ_jb − ½ δ_ia (C†C)_bj`
-/// (every operator is real), so `L_h` and `L_λ` are imaginary and `L_a`,
-/// `L_b` real: the components are returned as the four real arrays
-/// `Im L_h`, `Im L_λ`, `Re L_a`, `Re L_b` (half the memory). Block index of `ρ_ij` (`i ≡ j mod 2`): the
-/// even-block unknowns of the columns `l < j` plus `i / 2`.
+/// The four components on their union pattern (for the test against the
+/// generic assembly; the solver forms `L` per point instead).
 #[cfg(test)]
 fn lmg_components(n: usize) -> (BlockLiouvillian, LmgComponents) {
     let mut comps: LmgComponents = Default::default();
@@ -646,7 +634,8 @@ fn for_each_stencil_entry(
     }
 }
 
-/// The pattern of [`lmg_components`].
+/// The union pattern of the four LMG terms, in block order (columns `ρ_ab`
+/// by increasing vec index, rows sorted).
 fn lmg_pattern(n: usize) -> BlockLiouvillian {
     let d = n + 1;
     let (even, odd) = (n / 2 + 1, d / 2);
@@ -671,8 +660,20 @@ fn lmg_pattern(n: usize) -> BlockLiouvillian {
     BlockLiouvillian::from_pattern(d, Some(lmg_parity(n)), block_vec, col_ptr, row_idx)
 }
 
-/// The values of [`lmg_components`] entry by entry, in pattern order:
-/// `value([Im L_h, Im L_λ, Re L_a, Re L_b])`.
+/// The values of the even-block LMG Liouvillian's four components,
+/// `L = h L_h + λ L_λ + Γa L_a + Γb L_b`, entry by entry in the order of
+/// [`lmg_pattern`]: `value([Im L_h, Im L_λ, Re L_a, Re L_b])`, written
+/// directly from the matrix elements (the same pattern, order and values as
+/// [`BlockLiouvillian::assemble_components`] of `−2Jz`, `−(2/N)Jx²`,
+/// `C_a = 2√(2/N) Jx`, `C_b = √(2/N) J+`, which the tests check).
+///
+/// Column `ρ_ab` couples to the rows `ρ_ij`, `(i − a, j − b)` in the
+/// 9-point stencil `{(0, ±2), (±1, ±1), (±2, 0), (0, 0)}`; with
+/// `L ρ = −i[H, ρ] + C ρ C† − ½{C†C, ρ}` the entry of row `(i, j)` is
+/// `−i H_ia δ_jb + i δ_ia H_bj + C_ia C_jb − ½ (C†C)_ia δ_jb − ½ δ_ia (C†C)_bj`
+/// (every operator is real), so `L_h` and `L_λ` are imaginary and `L_a`,
+/// `L_b` real. Block index of `ρ_ij` (`i ≡ j mod 2`): the even-block
+/// unknowns of the columns `l < j` plus `i / 2`.
 fn for_each_component_value(n: usize, mut value: impl FnMut([f64; 4])) {
     let nf = n as f64;
     let m = m_values(n);

@@ -97,12 +97,11 @@ struct Node {
     /// Boundary unknowns (new indices, increasing).
     boundary: Vec<usize>,
     children: Vec<usize>,
-    /// Position in this front of each child's boundary entry.
-    child_maps: Vec<Vec<u32>>,
-    /// The same maps as runs `(position in the child's block, position in
-    /// this front, length)` of consecutive positions (boundaries are sorted
-    /// and mostly made of whole separator stretches, so the extend-add is a
-    /// few contiguous, vectorized column segments).
+    /// Where each child's contribution block goes in this front, as runs
+    /// `(position in the child's block, position in this front, length)` of
+    /// consecutive positions, covering the child's boundary in order
+    /// (boundaries are sorted and mostly made of whole separator stretches,
+    /// so the extend-add is a few contiguous, vectorized segments).
     child_runs: Vec<Vec<(u32, u32, u32)>>,
     /// This node's range of [`Multifrontal::asm`].
     asm: std::ops::Range<usize>,
@@ -418,10 +417,10 @@ impl<T: FactorScalar> Multifrontal<T> {
             }
             let at = |w: usize| (mark[w] == s).then(|| local[w]);
             // a child's boundary must lie in this front
-            let mut child_maps = Vec::with_capacity(children[s].len());
+            let mut child_runs = Vec::with_capacity(children[s].len());
             for &c in &children[s] {
                 let map: Option<Vec<u32>> = nodes[c].boundary.iter().map(|&w| at(w)).collect();
-                child_maps.push(map.ok_or_else(not_separated)?);
+                child_runs.push(runs(&map.ok_or_else(not_separated)?));
             }
             for e in &mut asm[asm_ptr[s]..asm_ptr[s + 1]] {
                 let (Some(lr), Some(lc)) = (at(e.1 as usize), at(e.2 as usize)) else {
@@ -436,8 +435,7 @@ impl<T: FactorScalar> Multifrontal<T> {
                 end,
                 boundary: bnd,
                 children: std::mem::take(&mut children[s]),
-                child_runs: child_maps.iter().map(|m| runs(m)).collect(),
-                child_maps,
+                child_runs,
                 asm: asm_ptr[s]..asm_ptr[s + 1],
                 off: nnz_lu as usize,
                 piv: Vec::new(),
@@ -720,17 +718,18 @@ fn factor_nodes_impl<T: FactorScalar>(
         for &(pos, r, c) in &asm[nd.asm.clone()] {
             buf[c as usize * m + r as usize] += T::from_f64(values[pos as usize]);
         }
-        let extend_add = |buf: &mut [T], map: &[u32], runs: &[(u32, u32, u32)], block: &[T]| {
-            let bc = map.len();
-            if bc == 0 {
-                return;
-            }
-            for (&mj, col) in map.iter().zip(block.chunks_exact(bc)) {
-                let dst = &mut buf[mj as usize * m..][..m];
-                for &(c, f, len) in runs {
-                    let (c, f, len) = (c as usize, f as usize, len as usize);
-                    for (d, &v) in dst[f..f + len].iter_mut().zip(&col[c..c + len]) {
-                        *d += v;
+        // the child's bc × bc block: column cj + k goes to front column
+        // fj + k along each column run, its rows likewise along the row runs
+        let extend_add = |buf: &mut [T], runs: &[(u32, u32, u32)], bc: usize, block: &[T]| {
+            for &(cj, fj, lj) in runs {
+                for k in 0..lj as usize {
+                    let col = &block[(cj as usize + k) * bc..][..bc];
+                    let dst = &mut buf[(fj as usize + k) * m..][..m];
+                    for &(c, f, len) in runs {
+                        let (c, f, len) = (c as usize, f as usize, len as usize);
+                        for (d, &v) in dst[f..f + len].iter_mut().zip(&col[c..c + len]) {
+                            *d += v;
+                        }
                     }
                 }
             }
@@ -754,12 +753,12 @@ fn factor_nodes_impl<T: FactorScalar>(
             lowest = lowest.min(off);
         }
         for ci in 0..nkids {
-            let (map, runs) = (&nd.child_maps[ci], &nd.child_runs[ci]);
-            let bc = map.len();
+            let runs = &nd.child_runs[ci];
+            let bc = runs.last().map_or(0, |&(c, _, len)| (c + len) as usize);
             if let Some(block) = owned[ci].take() {
-                extend_add(buf, map, runs, &block);
+                extend_add(buf, runs, bc, &block);
             } else if let Some(off) = at[ci] {
-                extend_add(buf, map, runs, &ws.stack[off..off + bc * bc]);
+                extend_add(buf, runs, bc, &ws.stack[off..off + bc * bc]);
             }
         }
         let mut front = MatMut::from_column_major_slice_mut(buf, m, m);
