@@ -44,10 +44,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|s| s.parse())
         .transpose()?
         .unwrap_or_default();
+    let pivoting = match std::env::var("QK_PIVOTING").ok().as_deref() {
+        Some("static") => qk_lindblad::Pivoting::Static,
+        Some(u) => qk_lindblad::Pivoting::Delayed {
+            threshold: u.parse()?,
+        },
+        None => Default::default(),
+    };
     let options = SteadyStateOptions {
         arithmetic,
         threads,
         method,
+        pivoting,
         ..Default::default()
     };
     let t0 = Instant::now();

@@ -1,28 +1,37 @@
-//! Restarted GMRES preconditioned by a single-precision multifrontal LU.
+//! Restarted GMRES with a factorization as right preconditioner.
 //!
 //! # Method
 //!
-//! For the real trace-constrained system `A x = b` (see [`crate::steady`]),
-//! `M = L̃Ũ` is the multifrontal LU of `A` rounded to `f32` (same ordering,
-//! half the memory of the `f64` factor and twice the dense throughput).
-//! GMRES(m) with right preconditioning minimizes `‖b − A M⁻¹ u‖₂` over the
-//! Krylov space of `A M⁻¹` and returns `x = x₀ + M⁻¹ u` (Saad & Schultz
-//! 1986; modified Gram–Schmidt, Givens rotations). Each restart recomputes
-//! the true residual `b − A x` in `f64`, so the attainable accuracy is that
-//! of `f64` whatever the precision of `M` (GMRES-based iterative refinement,
-//! Carson & Higham, SIAM J. Sci. Comput. 40, A817 (2018)). With `M` close to
-//! `A` (`‖I − A M⁻¹‖ ≈ u_f32 κ(A)`) a few iterations reach `1e-14`; near a
-//! critical point, where `κ(A)` grows, GMRES absorbs the few badly
-//! approximated directions in more iterations.
+//! For the trace-constrained system `A x = b` (see [`crate::steady`]) and a
+//! preconditioner `M ≈ A` given by its solve `v ↦ M⁻¹ v`, GMRES(m) with
+//! right preconditioning minimizes `‖b − A M⁻¹ u‖₂` over the Krylov space of
+//! `A M⁻¹` and returns `x = x₀ + M⁻¹ u` (Saad & Schultz 1986; modified
+//! Gram–Schmidt, complex Givens rotations). Each restart recomputes the true
+//! residual `b − A x` in double precision, so the attainable accuracy is
+//! that of `f64` whatever the precision of `M`.
+//!
+//! Two preconditioners are used:
+//!
+//! - the multifrontal LU of `A` rounded to `f32` ([`PreconditionedGmres`],
+//!   [`crate::SolveMethod::Gmres`]): half the memory of the `f64` factor
+//!   (GMRES-based iterative refinement, Carson & Higham, SIAM J. Sci.
+//!   Comput. 40, A817 (2018)); with `‖I − A M⁻¹‖ ≈ u_f32 κ(A)` a few
+//!   iterations reach `1e-14`;
+//! - the `f64` factor itself when its pivots were perturbed (static
+//!   pivoting, [`crate::front`]): `M = A + E` with `E` of rank `q` (the
+//!   number of perturbed pivots), so `A M⁻¹ = I − E M⁻¹` has at most
+//!   `q + 1` distinct eigenvalues and GMRES converges in about `q + 1`
+//!   iterations (Arioli, Duff, Gratton & Pralet, SIAM J. Sci. Comput. 29,
+//!   2024 (2007)), or when iterative refinement stagnates.
 //!
 //! Stopping: `‖b − A x‖₂ ≤ tol ‖b‖₂` (true residual), or an error after
-//! `max_iterations` naming the residual reached. Memory: the factor
-//! (`4 nnz(L+U)` bytes) plus `m + 1` basis vectors of `n` doubles.
+//! `max_iterations` naming the residual reached. Memory: `m + 1` basis
+//! vectors of `n` scalars, allocated as the iterations need them.
 
-use crate::multifrontal::Multifrontal;
+use crate::multifrontal::{Multifrontal, PivotReport, Pivoting};
 use crate::ordering::NdTree;
 use crate::LindbladError;
-use faer::sparse::SparseColMatRef;
+use num_complex::Complex64;
 
 /// GMRES convergence of one solve.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -33,23 +42,280 @@ pub struct KrylovReport {
     pub relative_residual: f64,
 }
 
-/// The `f32` factor of `A` and the GMRES work space (`A` itself is
-/// borrowed from the caller at each solve).
-pub(crate) struct PreconditionedGmres {
-    factor: Multifrontal<f32>,
+/// Scalars GMRES works in (`f64`, `Complex64`).
+pub(crate) trait KrylovScalar:
+    Copy
+    + Default
+    + PartialEq
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::Div<Output = Self>
+    + std::ops::AddAssign
+    + std::ops::SubAssign
+    + std::ops::MulAssign
+{
+    fn conj(self) -> Self;
+    fn abs(self) -> f64;
+    fn real(x: f64) -> Self;
+}
+
+impl KrylovScalar for f64 {
+    fn conj(self) -> Self {
+        self
+    }
+    fn abs(self) -> f64 {
+        f64::abs(self)
+    }
+    fn real(x: f64) -> Self {
+        x
+    }
+}
+
+impl KrylovScalar for Complex64 {
+    fn conj(self) -> Self {
+        Complex64::conj(&self)
+    }
+    fn abs(self) -> f64 {
+        self.norm_sqr().sqrt()
+    }
+    fn real(x: f64) -> Self {
+        Complex64::new(x, 0.0)
+    }
+}
+
+/// A sparse matrix in CSC form, borrowed.
+#[derive(Clone, Copy)]
+pub(crate) struct Csc<'a, T> {
+    pub col_ptr: &'a [usize],
+    pub row_idx: &'a [usize],
+    pub values: &'a [T],
+}
+
+impl<T: KrylovScalar> Csc<'_, T> {
+    /// `out ← b − A x`.
+    fn residual(&self, b: &[T], x: &[T], out: &mut [T]) {
+        out.copy_from_slice(b);
+        for (c, &xc) in x.iter().enumerate() {
+            if xc != T::default() {
+                for idx in self.col_ptr[c]..self.col_ptr[c + 1] {
+                    out[self.row_idx[idx]] -= self.values[idx] * xc;
+                }
+            }
+        }
+    }
+
+    /// `out ← A z`.
+    fn apply(&self, z: &[T], out: &mut [T]) {
+        out.fill(T::default());
+        for (c, &zc) in z.iter().enumerate() {
+            for idx in self.col_ptr[c]..self.col_ptr[c + 1] {
+                out[self.row_idx[idx]] += self.values[idx] * zc;
+            }
+        }
+    }
+}
+
+/// Restarted GMRES work space (module docs).
+pub(crate) struct Gmres<T> {
     restart: usize,
     max_iterations: usize,
     tol: f64,
-    /// Krylov basis, `restart + 1` columns of length `n`.
-    basis: Vec<f64>,
+    /// Krylov basis, up to `restart + 1` columns of length `n`, grown on
+    /// demand.
+    basis: Vec<T>,
     /// Hessenberg matrix, column-major `(restart + 1) × restart`.
-    hess: Vec<f64>,
+    hess: Vec<T>,
     cs: Vec<f64>,
-    sn: Vec<f64>,
-    g: Vec<f64>,
-    y: Vec<f64>,
-    z: Vec<f64>,
-    r: Vec<f64>,
+    sn: Vec<T>,
+    g: Vec<T>,
+    y: Vec<T>,
+    z: Vec<T>,
+    r: Vec<T>,
+}
+
+impl<T: KrylovScalar> Gmres<T> {
+    /// GMRES(`restart`) stopping at relative residual `tol` or after
+    /// `max_iterations`.
+    pub(crate) fn new(restart: usize, max_iterations: usize, tol: f64) -> Self {
+        Self {
+            restart,
+            max_iterations,
+            tol,
+            basis: Vec::new(),
+            hess: vec![T::default(); (restart + 1) * restart],
+            cs: vec![0.0; restart],
+            sn: vec![T::default(); restart],
+            g: vec![T::default(); restart + 1],
+            y: vec![T::default(); restart],
+            z: Vec::new(),
+            r: Vec::new(),
+        }
+    }
+
+    /// Makes room for `cols` basis vectors of length `n`.
+    fn reserve_basis(&mut self, n: usize, cols: usize) -> Result<(), LindbladError> {
+        let need = n * cols;
+        if self.basis.len() < need {
+            self.basis
+                .try_reserve_exact(need - self.basis.len())
+                .map_err(|_| LindbladError::OutOfMemory)?;
+            self.basis.resize(need, T::default());
+        }
+        Ok(())
+    }
+
+    /// Solves `A x = b` from the initial guess in `x`, with the right
+    /// preconditioner `precond` (`v ← M⁻¹ v`).
+    ///
+    /// # Errors
+    /// [`LindbladError::Numerical`] when the residual does not reach the
+    /// tolerance within the iteration limit or turns non-finite; errors of
+    /// `precond`.
+    pub(crate) fn solve(
+        &mut self,
+        a: Csc<'_, T>,
+        b: &[T],
+        x: &mut [T],
+        precond: &mut dyn FnMut(&mut [T]) -> Result<(), LindbladError>,
+    ) -> Result<KrylovReport, LindbladError> {
+        let n = b.len();
+        let m = self.restart;
+        let b_norm = norm2(b);
+        if b_norm == 0.0 {
+            x.fill(T::default());
+            return Ok(KrylovReport::default());
+        }
+        self.z.resize(n, T::default());
+        self.r.resize(n, T::default());
+        self.reserve_basis(n, 1)?;
+        let mut its = 0;
+        loop {
+            a.residual(b, x, &mut self.r);
+            let beta = norm2(&self.r);
+            let rel = beta / b_norm;
+            if !rel.is_finite() {
+                return Err(LindbladError::Numerical(format!(
+                    "GMRES residual turned non-finite after {its} iterations"
+                )));
+            }
+            if rel <= self.tol {
+                return Ok(KrylovReport {
+                    iterations: its,
+                    relative_residual: rel,
+                });
+            }
+            if its >= self.max_iterations {
+                return Err(LindbladError::Numerical(format!(
+                    "GMRES did not converge: relative residual {rel:.1e} after {its} \
+                     iterations (limit {})",
+                    self.max_iterations
+                )));
+            }
+            let inv_beta = T::real(1.0 / beta);
+            for (v, &ri) in self.basis[..n].iter_mut().zip(self.r.iter()) {
+                *v = ri * inv_beta;
+            }
+            self.g.fill(T::default());
+            self.g[0] = T::real(beta);
+            let mut k = 0;
+            while k < m && its < self.max_iterations {
+                self.reserve_basis(n, k + 2)?;
+                // w = A M⁻¹ v_k, into basis column k + 1
+                self.z.copy_from_slice(&self.basis[k * n..(k + 1) * n]);
+                precond(&mut self.z)?;
+                let (head, tail) = self.basis.split_at_mut((k + 1) * n);
+                let w = &mut tail[..n];
+                a.apply(&self.z, w);
+                let hcol = &mut self.hess[k * (m + 1)..(k + 1) * (m + 1)];
+                for (i, hi) in hcol.iter_mut().enumerate().take(k + 1) {
+                    let vi = &head[i * n..(i + 1) * n];
+                    let h = dot(vi, w);
+                    for (wj, &vj) in w.iter_mut().zip(vi) {
+                        *wj -= h * vj;
+                    }
+                    *hi = h;
+                }
+                let h_next = norm2(w);
+                hcol[k + 1] = T::real(h_next);
+                if h_next > 0.0 {
+                    let inv = T::real(1.0 / h_next);
+                    for wj in w.iter_mut() {
+                        *wj *= inv;
+                    }
+                }
+                for i in 0..k {
+                    let (p, q) = (hcol[i], hcol[i + 1]);
+                    let (c, s) = (T::real(self.cs[i]), self.sn[i]);
+                    hcol[i] = c * p + s * q;
+                    hcol[i + 1] = c * q - s.conj() * p;
+                }
+                let (p, q) = (hcol[k], hcol[k + 1]);
+                let (pa, qa) = (p.abs(), q.abs());
+                let rho = pa.hypot(qa);
+                let (c, s, r) = if rho == 0.0 {
+                    (1.0, T::default(), T::default())
+                } else if pa == 0.0 {
+                    (0.0, q.conj() * T::real(1.0 / qa), T::real(qa))
+                } else {
+                    let phase = p * T::real(1.0 / pa);
+                    (
+                        pa / rho,
+                        phase * q.conj() * T::real(1.0 / rho),
+                        phase * T::real(rho),
+                    )
+                };
+                self.cs[k] = c;
+                self.sn[k] = s;
+                hcol[k] = r;
+                hcol[k + 1] = T::default();
+                let gk = self.g[k];
+                self.g[k + 1] = T::default() - s.conj() * gk;
+                self.g[k] = T::real(c) * gk;
+                its += 1;
+                k += 1;
+                if self.g[k].abs() <= 0.5 * self.tol * b_norm || h_next == 0.0 {
+                    break;
+                }
+            }
+            // y = H⁻¹ g (upper triangular k × k), x += M⁻¹ V y
+            for i in (0..k).rev() {
+                let mut acc = self.g[i];
+                for j in i + 1..k {
+                    acc -= self.hess[j * (m + 1) + i] * self.y[j];
+                }
+                self.y[i] = acc / self.hess[i * (m + 1) + i];
+            }
+            self.z.fill(T::default());
+            for (j, &yj) in self.y[..k].iter().enumerate() {
+                for (zi, &vi) in self.z.iter_mut().zip(&self.basis[j * n..(j + 1) * n]) {
+                    *zi += yj * vi;
+                }
+            }
+            precond(&mut self.z)?;
+            for (xi, &zi) in x.iter_mut().zip(self.z.iter()) {
+                *xi += zi;
+            }
+        }
+    }
+}
+
+/// `Σ conj(a_i) b_i`.
+fn dot<T: KrylovScalar>(a: &[T], b: &[T]) -> T {
+    a.iter()
+        .zip(b)
+        .fold(T::default(), |s, (&x, &y)| s + x.conj() * y)
+}
+
+fn norm2<T: KrylovScalar>(a: &[T]) -> f64 {
+    a.iter().map(|&x| x.abs() * x.abs()).sum::<f64>().sqrt()
+}
+
+/// The `f32` multifrontal factor of `A` as GMRES preconditioner
+/// ([`crate::SolveMethod::Gmres`]; `A` itself is borrowed at each solve).
+pub(crate) struct PreconditionedGmres {
+    factor: Multifrontal<f32>,
+    gmres: Gmres<f64>,
     z32: Vec<f32>,
     /// Copy of the right-hand side.
     b: Vec<f64>,
@@ -67,27 +333,14 @@ impl PreconditionedGmres {
         row_idx: &[usize],
         tree: NdTree,
         threads: usize,
+        pivoting: Pivoting,
     ) -> Result<Self, LindbladError> {
-        let restart = 20;
-        let factor = Multifrontal::<f32>::new(n, col_ptr, row_idx, tree, threads)?;
-        let mut basis = Vec::new();
-        basis
-            .try_reserve_exact(n * (restart + 1))
-            .map_err(|_| LindbladError::OutOfMemory)?;
-        basis.resize(n * (restart + 1), 0.0);
+        let factor = Multifrontal::<f32>::new(n, col_ptr, row_idx, tree, threads, pivoting)?;
+        let mut gmres = Gmres::new(20, 400, 1e-14);
+        gmres.reserve_basis(n, 21)?;
         Ok(Self {
             factor,
-            restart,
-            max_iterations: 400,
-            tol: 1e-14,
-            basis,
-            hess: vec![0.0; (restart + 1) * restart],
-            cs: vec![0.0; restart],
-            sn: vec![0.0; restart],
-            g: vec![0.0; restart + 1],
-            y: vec![0.0; restart],
-            z: vec![0.0; n],
-            r: vec![0.0; n],
+            gmres,
             z32: vec![0.0; n],
             b: vec![0.0; n],
             iterations: 0,
@@ -101,176 +354,39 @@ impl PreconditionedGmres {
     }
 
     /// Factorizes the values of `A` in single precision.
-    pub(crate) fn factorize(&mut self, values: &[f64]) -> Result<(), LindbladError> {
+    pub(crate) fn factorize(&mut self, values: &[f64]) -> Result<PivotReport, LindbladError> {
         self.iterations = 0;
         self.factor.factorize(values)
-    }
-
-    /// `v ← M⁻¹ v`.
-    fn precondition(&mut self, v: &mut [f64]) {
-        for (s, &x) in self.z32.iter_mut().zip(v.iter()) {
-            *s = x as f32;
-        }
-        self.factor.solve_in_place(&mut self.z32);
-        for (x, &s) in v.iter_mut().zip(self.z32.iter()) {
-            *x = s as f64;
-        }
-    }
-
-    /// `out ← b − A x`.
-    fn residual(a: SparseColMatRef<'_, usize, f64>, b: &[f64], x: &[f64], out: &mut [f64]) {
-        out.copy_from_slice(b);
-        let (cp, ri, v) = (a.col_ptr(), a.row_idx(), a.val());
-        for (c, &xc) in x.iter().enumerate() {
-            if xc != 0.0 {
-                for idx in cp[c]..cp[c + 1] {
-                    out[ri[idx]] -= v[idx] * xc;
-                }
-            }
-        }
     }
 
     /// Solves `A x = rhs` in place (`x₀ = 0`); `a` is the matrix of the last
     /// [`factorize`](Self::factorize).
     ///
     /// # Errors
-    /// [`LindbladError::Numerical`] when the residual does not reach the
-    /// tolerance within the iteration limit or turns non-finite.
+    /// As [`Gmres::solve`].
     pub(crate) fn solve_in_place(
         &mut self,
-        a: SparseColMatRef<'_, usize, f64>,
+        a: Csc<'_, f64>,
         rhs: &mut [f64],
     ) -> Result<(), LindbladError> {
-        let n = rhs.len();
-        let (cp, ri, av) = (a.col_ptr(), a.row_idx(), a.val());
-        let m = self.restart;
-        let mut b = std::mem::take(&mut self.b);
-        b.copy_from_slice(rhs);
-        let b_norm = norm2(&b);
-        let x = rhs;
-        x.fill(0.0);
-        if b_norm == 0.0 {
-            self.last = KrylovReport::default();
-            self.b = b;
-            return Ok(());
-        }
-        let mut its = 0;
-        let mut r = std::mem::take(&mut self.r);
-        let mut z = std::mem::take(&mut self.z);
-        let mut basis = std::mem::take(&mut self.basis);
-        let result = loop {
-            Self::residual(a, &b, x, &mut r);
-            let beta = norm2(&r);
-            let rel = beta / b_norm;
-            if !rel.is_finite() {
-                break Err(LindbladError::Numerical(format!(
-                    "GMRES residual turned non-finite after {its} iterations"
-                )));
+        self.b.copy_from_slice(rhs);
+        rhs.fill(0.0);
+        let (factor, z32) = (&mut self.factor, &mut self.z32);
+        let mut precond = |v: &mut [f64]| {
+            for (s, &x) in z32.iter_mut().zip(v.iter()) {
+                *s = x as f32;
             }
-            if rel <= self.tol {
-                self.last = KrylovReport {
-                    iterations: its,
-                    relative_residual: rel,
-                };
-                break Ok(());
+            factor.solve_in_place(z32);
+            for (x, &s) in v.iter_mut().zip(z32.iter()) {
+                *x = s as f64;
             }
-            if its >= self.max_iterations {
-                break Err(LindbladError::Numerical(format!(
-                    "GMRES did not converge: relative residual {rel:.1e} after {its} \
-                     iterations (limit {})",
-                    self.max_iterations
-                )));
-            }
-            for (v, &ri) in basis[..n].iter_mut().zip(r.iter()) {
-                *v = ri / beta;
-            }
-            self.g.fill(0.0);
-            self.g[0] = beta;
-            let mut k = 0;
-            while k < m && its < self.max_iterations {
-                // w = A M⁻¹ v_k, into basis column k + 1
-                z.copy_from_slice(&basis[k * n..(k + 1) * n]);
-                self.precondition(&mut z);
-                let (head, tail) = basis.split_at_mut((k + 1) * n);
-                let w = &mut tail[..n];
-                w.fill(0.0);
-                for (c, &zc) in z.iter().enumerate() {
-                    for idx in cp[c]..cp[c + 1] {
-                        w[ri[idx]] += av[idx] * zc;
-                    }
-                }
-                let hcol = &mut self.hess[k * (m + 1)..(k + 1) * (m + 1)];
-                for (i, hi) in hcol.iter_mut().enumerate().take(k + 1) {
-                    let vi = &head[i * n..(i + 1) * n];
-                    let h = dot(w, vi);
-                    for (wj, &vj) in w.iter_mut().zip(vi) {
-                        *wj -= h * vj;
-                    }
-                    *hi = h;
-                }
-                let h_next = norm2(w);
-                hcol[k + 1] = h_next;
-                if h_next > 0.0 {
-                    for wj in w.iter_mut() {
-                        *wj /= h_next;
-                    }
-                }
-                for i in 0..k {
-                    let (a, bb) = (hcol[i], hcol[i + 1]);
-                    hcol[i] = self.cs[i] * a + self.sn[i] * bb;
-                    hcol[i + 1] = -self.sn[i] * a + self.cs[i] * bb;
-                }
-                let (a, bb) = (hcol[k], hcol[k + 1]);
-                let rho = a.hypot(bb);
-                let (c, s) = if rho == 0.0 {
-                    (1.0, 0.0)
-                } else {
-                    (a / rho, bb / rho)
-                };
-                self.cs[k] = c;
-                self.sn[k] = s;
-                hcol[k] = rho;
-                hcol[k + 1] = 0.0;
-                self.g[k + 1] = -s * self.g[k];
-                self.g[k] *= c;
-                its += 1;
-                k += 1;
-                if self.g[k].abs() <= 0.5 * self.tol * b_norm || h_next == 0.0 {
-                    break;
-                }
-            }
-            // y = H⁻¹ g (upper triangular k × k), x += M⁻¹ V y
-            for i in (0..k).rev() {
-                let mut acc = self.g[i];
-                for j in i + 1..k {
-                    acc -= self.hess[j * (m + 1) + i] * self.y[j];
-                }
-                self.y[i] = acc / self.hess[i * (m + 1) + i];
-            }
-            z.fill(0.0);
-            for (j, &yj) in self.y[..k].iter().enumerate() {
-                for (zi, &vi) in z.iter_mut().zip(&basis[j * n..(j + 1) * n]) {
-                    *zi += yj * vi;
-                }
-            }
-            self.precondition(&mut z);
-            for (xi, &zi) in x.iter_mut().zip(z.iter()) {
-                *xi += zi;
-            }
+            Ok(())
         };
-        self.iterations += its;
-        self.r = r;
-        self.z = z;
-        self.basis = basis;
-        self.b = b;
-        result
+        let r = self.gmres.solve(a, &self.b, rhs, &mut precond);
+        if let Ok(rep) = &r {
+            self.last = *rep;
+            self.iterations += rep.iterations;
+        }
+        r.map(|_| ())
     }
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn norm2(a: &[f64]) -> f64 {
-    dot(a, a).sqrt()
 }

@@ -45,10 +45,11 @@
 
 pub mod dense;
 mod error;
+mod front;
 pub mod krylov;
 pub mod liouvillian;
 pub mod lmg;
-mod multifrontal;
+pub mod multifrontal;
 pub mod ordering;
 pub mod steady;
 
@@ -61,6 +62,7 @@ pub use lmg::{
     semiclassical_fixed_point, spin_moments, spin_operators, LmgObservables, LmgOrdering,
     LmgParams, LmgSolver, SpinMoments, SpinOperators,
 };
+pub use multifrontal::{PivotReport, Pivoting};
 pub use steady::{
     steady_state, Arithmetic, ColumnOrdering, FactorStats, Quality, SolveMethod, SteadyState,
     SteadyStateOptions, SteadyStatePlan,

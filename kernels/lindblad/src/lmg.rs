@@ -116,8 +116,14 @@ pub struct LmgObservables {
     pub purity: f64,
     /// Iterative-refinement steps on the trace-constrained system.
     pub refinement_steps: usize,
-    /// GMRES iterations ([`crate::SolveMethod::Gmres`]; 0 for direct).
+    /// GMRES iterations ([`crate::Quality::krylov_iterations`]).
     pub krylov_iterations: usize,
+    /// Delayed pivots of the multifrontal LU ([`crate::Quality::delayed_pivots`]).
+    pub delayed_pivots: usize,
+    /// Perturbed pivots ([`crate::Quality::perturbed_pivots`]).
+    pub perturbed_pivots: usize,
+    /// Backward error of the trace-constrained system.
+    pub backward_error: f64,
 }
 
 /// Raw (un-normalized) first and second spin moments of a state.
@@ -568,6 +574,9 @@ impl LmgSolver {
             purity: q.purity,
             refinement_steps: q.refinement_steps,
             krylov_iterations: q.krylov_iterations,
+            delayed_pivots: q.delayed_pivots,
+            perturbed_pivots: q.perturbed_pivots,
+            backward_error: q.backward_error,
         };
         if ![obs.jz, obs.jx2, obs.jy2, obs.jz2, obs.concurrence]
             .iter()

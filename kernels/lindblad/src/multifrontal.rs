@@ -35,93 +35,106 @@
 //! Children's contribution blocks are added in a fixed order whatever
 //! thread produced them, so the factors are bit-identical for any count.
 
+use crate::front::{factor_front, FactorScalar, FrontScratch, NonFinitePivot, PivotPolicy};
 use crate::ordering::NdTree;
 use crate::LindbladError;
-use faer::dyn_stack::{MemBuffer, MemStack};
-use faer::linalg::lu::partial_pivoting::factor::{lu_in_place, lu_in_place_scratch};
-use faer::linalg::matmul::matmul;
-use faer::linalg::triangular_solve::{
-    solve_lower_triangular_in_place, solve_unit_lower_triangular_in_place,
-};
-use faer::reborrow::{Reborrow, ReborrowMut};
-use faer::{Accum, MatMut, Par};
-use qk_buffers::{zeroed_vec, ZeroBits};
+use qk_buffers::zeroed_vec;
 
-/// Scalar of the stored factors: `f64`, or `f32` for a half-size factor
-/// used as a preconditioner (values are rounded on assembly).
-pub(crate) trait FactorScalar:
-    faer::traits::RealField
-    + Copy
-    + Default
-    + Send
-    + Sync
-    + std::ops::AddAssign
-    + std::ops::SubAssign
-    + std::ops::Mul<Output = Self>
-    + std::ops::Div<Output = Self>
-    + ZeroBits
-    + 'static
-{
-    /// A pivot at or below this fraction of `max |A_ij|` is a failure.
-    /// Double precision: a near-singular system (reported, never used).
-    /// Single precision (a preconditioner, whose errors the Krylov method
-    /// corrects): only a vanishing pivot.
-    const PIVOT_FLOOR: f64;
-    fn from_f64(x: f64) -> Self;
-    fn to_f64(self) -> f64;
+/// Pivoting of the numeric factorization (see [`crate::front`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Pivoting {
+    /// Threshold partial pivoting inside each front with delayed pivots;
+    /// a pivot that cannot be delayed (at a root) and is zero to round-off
+    /// is perturbed (default, `threshold` = 0.01 as in MUMPS).
+    Delayed {
+        /// `u` of the test `|pivot| ≥ u · max |column|`.
+        threshold: f64,
+    },
+    /// Partial pivoting restricted to each front's fully summed block,
+    /// no delays; pivots below `√ε · max |A_ij|` are replaced by that value
+    /// (static pivoting, as in SuperLU_DIST), corrected by GMRES.
+    Static,
 }
 
-impl FactorScalar for f64 {
-    const PIVOT_FLOOR: f64 = 1e-13;
-    fn from_f64(x: f64) -> Self {
-        x
-    }
-    fn to_f64(self) -> f64 {
-        self
+impl Default for Pivoting {
+    fn default() -> Self {
+        Pivoting::Delayed { threshold: 0.01 }
     }
 }
 
-impl FactorScalar for f32 {
-    const PIVOT_FLOOR: f64 = 1e-30;
-    fn from_f64(x: f64) -> Self {
-        x as f32
-    }
-    fn to_f64(self) -> f64 {
-        self as f64
-    }
+/// What one numeric factorization did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PivotReport {
+    /// Pivots eliminated at an ancestor of the node that owns them.
+    pub delayed: usize,
+    /// Pivots replaced by a perturbation (static pivoting).
+    pub perturbed: usize,
+    /// Largest growth of a front order by delayed pivots.
+    pub max_front_growth: usize,
 }
 
-struct Node {
+struct Node<T> {
     start: usize,
     end: usize,
     /// Boundary unknowns (new indices, increasing).
     boundary: Vec<usize>,
     children: Vec<usize>,
+    /// Whether the node has a parent (a root cannot delay pivots).
+    has_parent: bool,
     /// Where each child's contribution block goes in this front, as runs
     /// `(position in the child's block, position in this front, length)` of
     /// consecutive positions, covering the child's boundary in order
     /// (boundaries are sorted and mostly made of whole separator stretches,
-    /// so the extend-add is a few contiguous, vectorized segments).
+    /// so the extend-add is a few contiguous, vectorized segments). Without
+    /// delayed pivots; with them, the runs are shifted at factorization.
     child_runs: Vec<Vec<(u32, u32, u32)>>,
     /// This node's range of [`Multifrontal::asm`].
     asm: std::ops::Range<usize>,
-    /// Offset of this node's factors in [`Multifrontal::factors`]: `L11\U11`
-    /// (f × f), then `U12` (f × b), then `L21` (b × f), column-major.
+    /// Offset of this node's factor slot in [`Multifrontal::factors`]
+    /// (room for `f² + 2fb` entries, the factors without delays).
     off: usize,
-    piv: Vec<usize>,
+    /// Numeric: rows and columns (new indices) of the pivots eliminated
+    /// here, in pivot order.
+    piv_rows: Vec<u32>,
+    piv_cols: Vec<u32>,
+    /// Numeric: fully summed rows and columns passed on to the parent.
+    delayed_rows: Vec<u32>,
+    delayed_cols: Vec<u32>,
+    /// Factors that do not fit the slot (a node that received delayed
+    /// pivots), and whether they are in use.
+    overflow: Vec<T>,
+    in_overflow: bool,
 }
 
-impl Node {
-    /// Stored factor entries `f² + 2fb`.
-    fn factor_len(&self) -> usize {
+impl<T> Node<T> {
+    /// Entries of the factor slot `f² + 2fb`.
+    fn slot_len(&self) -> usize {
         let (f, b) = (self.end - self.start, self.boundary.len());
         f * f + 2 * f * b
+    }
+
+    /// Order of the contribution block passed to the parent.
+    fn block_order(&self) -> usize {
+        self.delayed_rows.len() + self.boundary.len()
+    }
+}
+
+/// The factors of a node: `L11\U11` (k × k), `U12` (k × o), `L21` (o × k),
+/// column-major, `o` = delayed + boundary.
+fn node_factors<'a, T>(nd: &'a Node<T>, arena: &'a [T]) -> &'a [T] {
+    let k = nd.piv_rows.len();
+    let o = nd.block_order();
+    let len = k * k + 2 * k * o;
+    if nd.in_overflow {
+        &nd.overflow[..len]
+    } else {
+        &arena[nd.off..nd.off + len]
     }
 }
 
 /// What a forward/backward substitution reads.
 struct Substitution<'a, T> {
-    nodes: &'a [Node],
+    nodes: &'a [Node<T>],
     factors: &'a [T],
     perm: &'a [usize],
 }
@@ -133,74 +146,93 @@ impl<T: FactorScalar> Substitution<'_, T> {
     /// The processor must support AVX2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn run_avx2(&self, rhs: &mut [T], y: &mut [T], t: &mut [T], u: &mut [T]) {
-        self.run(rhs, y, t, u)
+    unsafe fn run_avx2(&self, rhs: &mut [T], y: &mut [T], x: &mut [T], t: &mut [T], u: &mut [T]) {
+        self.run(rhs, y, x, t, u)
     }
 
-    /// `rhs ← A⁻¹ rhs`; `y` (n), `t` (largest f), `u` (largest b) are
-    /// scratch.
+    /// `rhs ← A⁻¹ rhs`; `y` (rows, n), `x` (columns, n), `t` (largest k),
+    /// `u` (largest block order) are scratch.
     #[inline(always)]
-    fn run(&self, rhs: &mut [T], y: &mut [T], t: &mut [T], u: &mut [T]) {
+    fn run(&self, rhs: &mut [T], y: &mut [T], x: &mut [T], t: &mut [T], u: &mut [T]) {
         for (yk, &p) in y.iter_mut().zip(self.perm) {
             *yk = rhs[p];
         }
         for nd in self.nodes {
-            let (f, b) = (nd.end - nd.start, nd.boundary.len());
-            let slot = &self.factors[nd.off..nd.off + nd.factor_len()];
-            let (lu, rest) = slot.split_at(f * f);
-            let l21 = &rest[f * b..];
-            let t = &mut t[..f];
-            for (ti, &p) in t.iter_mut().zip(&nd.piv) {
-                *ti = y[nd.start + p];
+            let k = nd.piv_rows.len();
+            let o = nd.block_order();
+            let slot = node_factors(nd, self.factors);
+            let (lu, rest) = slot.split_at(k * k);
+            let l21 = &rest[k * o..];
+            let t = &mut t[..k];
+            for (ti, &r) in t.iter_mut().zip(&nd.piv_rows) {
+                *ti = y[r as usize];
             }
             // t ← L11⁻¹ t (unit lower), by columns
-            for k in 0..f {
-                let tk = t[k];
-                for (ti, &l) in t[k + 1..].iter_mut().zip(&lu[k * f + k + 1..(k + 1) * f]) {
-                    *ti -= l * tk;
+            for c in 0..k {
+                let tc = t[c];
+                for (ti, &l) in t[c + 1..].iter_mut().zip(&lu[c * k + c + 1..(c + 1) * k]) {
+                    *ti -= l * tc;
                 }
             }
-            if b > 0 {
-                // u = L21 t by columns, y_B −= u
-                let u = &mut u[..b];
+            if o > 0 {
+                // u = L21 t by columns, y_outer −= u
+                let u = &mut u[..o];
                 u.fill(T::default());
-                for (k, &tk) in t.iter().enumerate() {
-                    for (ui, &l) in u.iter_mut().zip(&l21[k * b..(k + 1) * b]) {
-                        *ui += l * tk;
+                for (c, &tc) in t.iter().enumerate() {
+                    for (ui, &l) in u.iter_mut().zip(&l21[c * o..(c + 1) * o]) {
+                        *ui += l * tc;
                     }
                 }
-                for (&g, &uk) in nd.boundary.iter().zip(u.iter()) {
+                let d = nd.delayed_rows.len();
+                for (&g, &uk) in nd.delayed_rows.iter().zip(&u[..d]) {
+                    y[g as usize] -= uk;
+                }
+                for (&g, &uk) in nd.boundary.iter().zip(&u[d..]) {
                     y[g] -= uk;
                 }
             }
-            y[nd.start..nd.end].copy_from_slice(t);
+            for (&c, &ti) in nd.piv_cols.iter().zip(t.iter()) {
+                x[c as usize] = ti;
+            }
         }
         for nd in self.nodes.iter().rev() {
-            let (f, b) = (nd.end - nd.start, nd.boundary.len());
-            let slot = &self.factors[nd.off..nd.off + nd.factor_len()];
-            let (lu, rest) = slot.split_at(f * f);
-            let u12 = &rest[..f * b];
-            let t = &mut t[..f];
-            t.copy_from_slice(&y[nd.start..nd.end]);
-            // t −= U12 x_B by columns
-            for (j, &g) in nd.boundary.iter().enumerate() {
-                let xj = y[g];
-                for (ti, &v) in t.iter_mut().zip(&u12[j * f..(j + 1) * f]) {
+            let k = nd.piv_rows.len();
+            let o = nd.block_order();
+            let slot = node_factors(nd, self.factors);
+            let (lu, rest) = slot.split_at(k * k);
+            let u12 = &rest[..k * o];
+            let t = &mut t[..k];
+            for (ti, &c) in t.iter_mut().zip(&nd.piv_cols) {
+                *ti = x[c as usize];
+            }
+            // t −= U12 x_outer by columns
+            let d = nd.delayed_cols.len();
+            let outer = nd
+                .delayed_cols
+                .iter()
+                .map(|&g| g as usize)
+                .chain(nd.boundary.iter().copied());
+            for (j, g) in outer.enumerate() {
+                let xj = x[g];
+                for (ti, &v) in t.iter_mut().zip(&u12[j * k..(j + 1) * k]) {
                     *ti -= v * xj;
                 }
             }
+            let _ = d;
             // t ← U11⁻¹ t, by columns from the last
-            for k in (0..f).rev() {
-                let tk = t[k] / lu[k * f + k];
-                t[k] = tk;
-                for (ti, &v) in t[..k].iter_mut().zip(&lu[k * f..k * f + k]) {
-                    *ti -= v * tk;
+            for c in (0..k).rev() {
+                let tc = t[c] / lu[c * k + c];
+                t[c] = tc;
+                for (ti, &v) in t[..c].iter_mut().zip(&lu[c * k..c * k + c]) {
+                    *ti -= v * tc;
                 }
             }
-            y[nd.start..nd.end].copy_from_slice(t);
+            for (&c, &ti) in nd.piv_cols.iter().zip(t.iter()) {
+                x[c as usize] = ti;
+            }
         }
-        for (&yk, &p) in y.iter().zip(self.perm) {
-            rhs[p] = yk;
+        for (&xk, &p) in x.iter().zip(self.perm) {
+            rhs[p] = xk;
         }
     }
 }
@@ -211,7 +243,7 @@ type RootBlocks<T> = Vec<(usize, Vec<T>)>;
 /// A contiguous range of nodes with their factor storage: `nodes` starts at
 /// global node index `base`, `factors` at the arena offset of that node.
 struct Fronts<'a, T> {
-    nodes: &'a mut [Node],
+    nodes: &'a mut [Node<T>],
     base: usize,
     factors: &'a mut [T],
 }
@@ -224,21 +256,19 @@ struct Workspace<T> {
     stack: Vec<T>,
     /// `(node, offset in stack)` of each block on the stack.
     records: Vec<(usize, usize)>,
-    piv_inv: Vec<usize>,
-    lu_mem: MemBuffer,
+    scratch: FrontScratch<T>,
+    /// Delayed rows / columns received from the children (new indices).
+    din_rows: Vec<u32>,
+    din_cols: Vec<u32>,
+    /// Children's maps into a front that received delayed pivots.
+    shifted_runs: Vec<Vec<(u32, u32, u32)>>,
+    pos: Vec<u32>,
 }
 
 impl<T: FactorScalar> Workspace<T> {
-    /// Buffers for fronts of order ≤ `mmax` (`fmax` eliminated) and a
-    /// contribution stack of `stack_len` entries, allocated once.
-    fn new(fmax: usize, mmax: usize, stack_len: usize) -> Result<Self, LindbladError> {
-        let lu_mem = MemBuffer::try_new(lu_in_place_scratch::<usize, T>(
-            fmax,
-            fmax,
-            Par::Seq,
-            Default::default(),
-        ))
-        .map_err(|_| LindbladError::OutOfMemory)?;
+    /// Buffers for fronts of order ≤ `mmax` and a contribution stack of
+    /// `stack_len` entries, allocated once (delayed pivots may grow both).
+    fn new(mmax: usize, stack_len: usize) -> Result<Self, LindbladError> {
         let front = zeroed_vec(mmax * mmax).map_err(|_| LindbladError::OutOfMemory)?;
         let mut stack = zeroed_vec(stack_len).map_err(|_| LindbladError::OutOfMemory)?;
         stack.clear(); // capacity kept: the stack grows and shrinks within it
@@ -246,8 +276,11 @@ impl<T: FactorScalar> Workspace<T> {
             front,
             stack,
             records: Vec::new(),
-            piv_inv: Vec::new(),
-            lu_mem,
+            scratch: FrontScratch::new(),
+            din_rows: Vec::new(),
+            din_cols: Vec::new(),
+            shifted_runs: Vec::new(),
+            pos: Vec::new(),
         })
     }
 }
@@ -268,7 +301,7 @@ pub(crate) struct Multifrontal<T: FactorScalar = f64> {
     n: usize,
     /// `perm[new] = old`.
     perm: Vec<usize>,
-    nodes: Vec<Node>,
+    nodes: Vec<Node<T>>,
     /// Assembly of `A` into the fronts, grouped by node: (position in A's
     /// values, local row, local column).
     asm: Vec<(u32, u32, u32)>,
@@ -279,12 +312,17 @@ pub(crate) struct Multifrontal<T: FactorScalar = f64> {
     /// Stored factor entries and flops of one factorization.
     pub(crate) nnz_lu: u64,
     pub(crate) flops: f64,
+    /// Substitution buffers: rows and columns (n each), one front's
+    /// pivots and its block.
     work: Vec<T>,
-    /// Substitution buffers: one front's eliminated / boundary unknowns.
+    xwork: Vec<T>,
     fbuf: Vec<T>,
     bbuf: Vec<T>,
     schedule: Schedule,
     workspaces: Vec<Workspace<T>>,
+    pivoting: Pivoting,
+    /// What the last factorization did.
+    pub(crate) report: PivotReport,
 }
 
 impl<T: FactorScalar> Multifrontal<T> {
@@ -295,6 +333,7 @@ impl<T: FactorScalar> Multifrontal<T> {
         row_idx: &[usize],
         tree: NdTree,
         threads: usize,
+        pivoting: Pivoting,
     ) -> Result<Self, LindbladError> {
         let NdTree {
             order: perm,
@@ -366,8 +405,10 @@ impl<T: FactorScalar> Multifrontal<T> {
         drop(fill);
         drop(next);
         let mut children: Vec<Vec<usize>> = vec![Vec::new(); nn];
+        let mut has_parent = vec![false; nn];
         for (s, &(_, _, p)) in tnodes.iter().enumerate() {
             if let Some(p) = p {
+                has_parent[s] = true;
                 if p <= s {
                     return Err(LindbladError::InvalidInput(
                         "elimination tree is not in postorder".into(),
@@ -381,7 +422,7 @@ impl<T: FactorScalar> Multifrontal<T> {
         // children's maps and its assembly list in local positions
         let mut mark = vec![usize::MAX; n];
         let mut local = vec![0u32; n];
-        let mut nodes: Vec<Node> = Vec::with_capacity(tnodes.len());
+        let mut nodes: Vec<Node<T>> = Vec::with_capacity(tnodes.len());
         let mut nnz_lu = 0u64;
         let mut flops = 0.0f64;
         let not_separated = || {
@@ -435,12 +476,18 @@ impl<T: FactorScalar> Multifrontal<T> {
                 end,
                 boundary: bnd,
                 children: std::mem::take(&mut children[s]),
+                has_parent: has_parent[s],
                 child_runs,
                 asm: asm_ptr[s]..asm_ptr[s + 1],
                 off: nnz_lu as usize,
-                piv: Vec::new(),
+                piv_rows: Vec::new(),
+                piv_cols: Vec::new(),
+                delayed_rows: Vec::new(),
+                delayed_cols: Vec::new(),
+                overflow: Vec::new(),
+                in_overflow: false,
             });
-            nnz_lu += nodes[s].factor_len() as u64;
+            nnz_lu += nodes[s].slot_len() as u64;
         }
         drop(adj);
         drop(adj_ptr);
@@ -464,7 +511,7 @@ impl<T: FactorScalar> Multifrontal<T> {
             .iter()
             .map(|order| {
                 let (mmax, stack_len) = front_and_stack_peak(&nodes, order);
-                Workspace::new(fmax, mmax, stack_len)
+                Workspace::new(mmax, stack_len)
             })
             .collect::<Result<Vec<_>, _>>()?;
         let factors = zeroed_vec::<T>(nnz_lu as usize).map_err(|_| LindbladError::OutOfMemory)?;
@@ -477,10 +524,13 @@ impl<T: FactorScalar> Multifrontal<T> {
             nnz_lu,
             flops,
             work: vec![T::default(); n],
+            xwork: vec![T::default(); n],
             fbuf: vec![T::default(); fmax],
             bbuf: vec![T::default(); bmax],
             schedule,
             workspaces,
+            pivoting,
+            report: PivotReport::default(),
         })
     }
 
@@ -490,18 +540,43 @@ impl<T: FactorScalar> Multifrontal<T> {
     /// workspace; the calling thread then factorizes the top nodes with the
     /// subtree roots' contribution blocks. Every front is computed by the
     /// same sequential code whatever the thread, so the factors are
-    /// bit-identical for any thread count.
-    pub(crate) fn factorize(&mut self, values: &[f64]) -> Result<(), LindbladError> {
-        let amax = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    /// bit-identical for any thread count. Pivots are chosen by
+    /// [`crate::front::factor_front`] with the plan's [`Pivoting`]; what it
+    /// did is in [`Self::report`].
+    ///
+    /// # Errors
+    /// [`LindbladError::Numerical`] when a pivot column turns non-finite.
+    pub(crate) fn factorize(&mut self, values: &[T::Input]) -> Result<PivotReport, LindbladError> {
+        let amax = values
+            .iter()
+            .fold(0.0f64, |m, &v| m.max(T::input_magnitude(v)));
         let tiny = T::PIVOT_FLOOR * amax;
+        let perturb = T::EPSILON.sqrt() * amax;
+        let policy = match self.pivoting {
+            Pivoting::Delayed { threshold } => PivotPolicy {
+                threshold,
+                tiny,
+                can_delay: true,
+                perturb_below: tiny,
+                perturb_to: perturb,
+            },
+            Pivoting::Static => PivotPolicy {
+                threshold: 0.0,
+                tiny,
+                can_delay: false,
+                perturb_below: perturb,
+                perturb_to: perturb,
+            },
+        };
         let nn = self.nodes.len();
         let mut detached: Vec<Option<Vec<T>>> = (0..nn).map(|_| None).collect();
         let (subtrees, top) = (&self.schedule.subtrees, &self.schedule.top);
         let input = Input {
             asm: &self.asm,
             values,
-            tiny,
+            policy,
         };
+        let mut report = PivotReport::default();
         if !subtrees.is_empty() {
             // cut the node array into the disjoint subtree ranges
             let mut ranges: Vec<(usize, usize, usize)> = subtrees
@@ -512,14 +587,14 @@ impl<T: FactorScalar> Multifrontal<T> {
             ranges.sort_unstable();
             let mut per_worker: Vec<Vec<Fronts<'_, T>>> =
                 (0..subtrees.len()).map(|_| Vec::new()).collect();
-            let mut rest: &mut [Node] = &mut self.nodes;
+            let mut rest: &mut [Node<T>] = &mut self.nodes;
             let mut rest_f: &mut [T] = &mut self.factors;
             let (mut at, mut at_f) = (0, 0);
             for &(first, root, w) in &ranges {
                 let (_, tail) = rest.split_at_mut(first - at);
                 let (mine, tail) = tail.split_at_mut(root + 1 - first);
                 let (f0, f1) = (mine[0].off, mine[mine.len() - 1].off);
-                let f1 = f1 + mine[mine.len() - 1].factor_len();
+                let f1 = f1 + mine[mine.len() - 1].slot_len();
                 let (_, tail_f) = rest_f.split_at_mut(f0 - at_f);
                 let (mine_f, tail_f) = tail_f.split_at_mut(f1 - f0);
                 per_worker[w].push(Fronts {
@@ -532,20 +607,24 @@ impl<T: FactorScalar> Multifrontal<T> {
                 at = root + 1;
                 at_f = f1;
             }
-            let results: Vec<Result<RootBlocks<T>, LindbladError>> = std::thread::scope(|sc| {
+            type WorkerResult<T> = Result<(RootBlocks<T>, PivotReport), LindbladError>;
+            let results: Vec<WorkerResult<T>> = std::thread::scope(|sc| {
                 let handles: Vec<_> = per_worker
                     .into_iter()
                     .zip(self.workspaces.iter_mut())
                     .map(|(list, ws)| {
                         sc.spawn(move || {
                             let mut roots = Vec::with_capacity(list.len());
+                            let mut rep = PivotReport::default();
                             for fronts in list {
                                 let (first, root) =
                                     (fronts.base, fronts.base + fronts.nodes.len() - 1);
-                                factor_nodes(fronts, first..=root, ws, input, &mut |_| None)?;
+                                let r =
+                                    factor_nodes(fronts, first..=root, ws, input, &mut |_| None)?;
+                                rep = rep.merge(r);
                                 roots.push((root, take_block(ws, root)?));
                             }
-                            Ok(roots)
+                            Ok((roots, rep))
                         })
                     })
                     .collect();
@@ -561,7 +640,9 @@ impl<T: FactorScalar> Multifrontal<T> {
                     .collect()
             });
             for r in results {
-                for (root, block) in r? {
+                let (roots, rep) = r?;
+                report = report.merge(rep);
+                for (root, block) in roots {
                     detached[root] = Some(block);
                 }
             }
@@ -572,12 +653,24 @@ impl<T: FactorScalar> Multifrontal<T> {
             base: 0,
             factors: &mut self.factors,
         };
-        factor_nodes(all, top.iter().copied(), ws, input, &mut |c| {
+        let rep = factor_nodes(all, top.iter().copied(), ws, input, &mut |c| {
             detached[c].take()
         })?;
+        report = report.merge(rep);
         ws.stack.clear();
         ws.records.clear();
-        Ok(())
+        // delayed pivots make some fronts larger than the plan's
+        let (kmax, omax) = self.nodes.iter().fold((0, 0), |(k, o), nd| {
+            (k.max(nd.piv_rows.len()), o.max(nd.block_order()))
+        });
+        if self.fbuf.len() < kmax {
+            self.fbuf.resize(kmax, T::default());
+        }
+        if self.bbuf.len() < omax {
+            self.bbuf.resize(omax, T::default());
+        }
+        self.report = report;
+        Ok(report)
     }
 
     /// Solves `A x = rhs` in place with the current factorization.
@@ -593,14 +686,19 @@ impl<T: FactorScalar> Multifrontal<T> {
             factors: &self.factors,
             perm: &self.perm,
         };
-        let (y, t, u) = (&mut self.work, &mut self.fbuf, &mut self.bbuf);
+        let (y, x, t, u) = (
+            &mut self.work,
+            &mut self.xwork,
+            &mut self.fbuf,
+            &mut self.bbuf,
+        );
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the processor supports AVX2 (checked just above).
-            unsafe { s.run_avx2(rhs, y, t, u) };
+            unsafe { s.run_avx2(rhs, y, x, t, u) };
             return;
         }
-        s.run(rhs, y, t, u);
+        s.run(rhs, y, x, t, u);
     }
 
     /// Order of the system.
@@ -641,14 +739,31 @@ fn runs(map: &[u32]) -> Vec<(u32, u32, u32)> {
     out
 }
 
-/// What every front reads: the assembly lists, `A`'s values and the pivot
-/// floor.
-#[derive(Clone, Copy)]
-struct Input<'a> {
-    asm: &'a [(u32, u32, u32)],
-    values: &'a [f64],
-    tiny: f64,
+impl PivotReport {
+    fn merge(self, o: Self) -> Self {
+        Self {
+            delayed: self.delayed + o.delayed,
+            perturbed: self.perturbed + o.perturbed,
+            max_front_growth: self.max_front_growth.max(o.max_front_growth),
+        }
+    }
 }
+
+/// What every front reads: the assembly lists, `A`'s values and the
+/// pivoting policy (its `can_delay` is cleared at the roots).
+struct Input<'a, V> {
+    asm: &'a [(u32, u32, u32)],
+    values: &'a [V],
+    policy: PivotPolicy,
+}
+
+impl<V> Clone for Input<'_, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<V> Copy for Input<'_, V> {}
 
 /// Factorizes `order` (global node indices, postorder) of `fronts`. A child's
 /// contribution block comes from `external` when it was computed elsewhere,
@@ -662,9 +777,9 @@ fn factor_nodes<T: FactorScalar>(
     fronts: Fronts<'_, T>,
     order: impl Iterator<Item = usize>,
     ws: &mut Workspace<T>,
-    input: Input<'_>,
+    input: Input<'_, T::Input>,
     external: &mut dyn FnMut(usize) -> Option<Vec<T>>,
-) -> Result<(), LindbladError> {
+) -> Result<PivotReport, LindbladError> {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor supports AVX2 (checked just above).
@@ -683,10 +798,48 @@ unsafe fn factor_nodes_avx2<T: FactorScalar>(
     fronts: Fronts<'_, T>,
     order: impl Iterator<Item = usize>,
     ws: &mut Workspace<T>,
-    input: Input<'_>,
+    input: Input<'_, T::Input>,
     external: &mut dyn FnMut(usize) -> Option<Vec<T>>,
-) -> Result<(), LindbladError> {
+) -> Result<PivotReport, LindbladError> {
     factor_nodes_impl(fronts, order, ws, input, external)
+}
+
+/// Adds the child's `bc × bc` block to the `m × m` front `buf`: column
+/// `cj + k` goes to front column `fj + k` along each column run, its rows
+/// likewise along the row runs; only front columns below `limit`.
+#[inline(always)]
+fn extend_add<T: FactorScalar>(
+    buf: &mut [T],
+    m: usize,
+    runs: &[(u32, u32, u32)],
+    bc: usize,
+    block: &[T],
+    limit: usize,
+) {
+    for &(cj, fj, lj) in runs {
+        let lj = (lj as usize).min(limit.saturating_sub(fj as usize));
+        for k in 0..lj {
+            let col = &block[(cj as usize + k) * bc..][..bc];
+            let dst = &mut buf[(fj as usize + k) * m..][..m];
+            for &(c, f, len) in runs {
+                let (c, f, len) = (c as usize, f as usize, len as usize);
+                for (d, &v) in dst[f..f + len].iter_mut().zip(&col[c..c + len]) {
+                    *d += v;
+                }
+            }
+        }
+    }
+}
+
+/// Where a child's contribution block comes from.
+#[derive(Clone, Copy)]
+enum BlockAt {
+    /// Computed by another thread (index into the node's owned blocks).
+    Owned(usize),
+    /// On this worker's stack at this offset.
+    Stack(usize),
+    /// No block (the child has no boundary).
+    None,
 }
 
 #[inline(always)]
@@ -694,52 +847,50 @@ fn factor_nodes_impl<T: FactorScalar>(
     fronts: Fronts<'_, T>,
     order: impl Iterator<Item = usize>,
     ws: &mut Workspace<T>,
-    input: Input<'_>,
+    input: Input<'_, T::Input>,
     external: &mut dyn FnMut(usize) -> Option<Vec<T>>,
-) -> Result<(), LindbladError> {
-    let Input { asm, values, tiny } = input;
+) -> Result<PivotReport, LindbladError> {
+    let Input {
+        asm,
+        values,
+        policy,
+    } = input;
     let Fronts {
         nodes,
         base,
         factors,
     } = fronts;
     let base_off = nodes.first().map_or(0, |nd| nd.off);
+    let mut report = PivotReport::default();
     for s in order {
-        let nd = &mut nodes[s - base];
-        let slot = &mut factors[nd.off - base_off..][..nd.factor_len()];
+        let (done, rest) = nodes.split_at_mut(s - base);
+        let nd = &mut rest[0];
         let (f, b) = (nd.end - nd.start, nd.boundary.len());
-        let m = f + b;
+        // delayed rows and columns of the children, in the children's order
+        ws.din_rows.clear();
+        ws.din_cols.clear();
+        for &c in &nd.children {
+            let ch = &done[c - base];
+            ws.din_rows.extend_from_slice(&ch.delayed_rows);
+            ws.din_cols.extend_from_slice(&ch.delayed_cols);
+        }
+        let din = ws.din_rows.len();
+        let fp = f + din;
+        let m = fp + b;
         if ws.front.len() < m * m {
             ws.front.resize(m * m, T::default());
         }
-        let buf = &mut ws.front[..m * m];
-        buf.fill(T::default());
-        // the front is column-major m × m in `buf`
-        for &(pos, r, c) in &asm[nd.asm.clone()] {
-            buf[c as usize * m + r as usize] += T::from_f64(values[pos as usize]);
-        }
-        // the child's bc × bc block: column cj + k goes to front column
-        // fj + k along each column run, its rows likewise along the row runs
-        let extend_add = |buf: &mut [T], runs: &[(u32, u32, u32)], bc: usize, block: &[T]| {
-            for &(cj, fj, lj) in runs {
-                for k in 0..lj as usize {
-                    let col = &block[(cj as usize + k) * bc..][..bc];
-                    let dst = &mut buf[(fj as usize + k) * m..][..m];
-                    for &(c, f, len) in runs {
-                        let (c, f, len) = (c as usize, f as usize, len as usize);
-                        for (d, &v) in dst[f..f + len].iter_mut().zip(&col[c..c + len]) {
-                            *d += v;
-                        }
-                    }
-                }
-            }
-        };
         // children's blocks: computed elsewhere, or on top of the stack;
         // added in the order of `children` whatever their source, so the
         // sums (and the factors) are the same for any thread count
         let nkids = nd.children.len();
-        let mut owned: Vec<Option<Vec<T>>> = nd.children.iter().map(|&c| external(c)).collect();
-        let mut at: Vec<Option<usize>> = vec![None; nkids];
+        let owned: Vec<Option<Vec<T>>> = nd.children.iter().map(|&c| external(c)).collect();
+        let mut at: Vec<BlockAt> = (0..nkids)
+            .map(|ci| match owned[ci] {
+                Some(_) => BlockAt::Owned(ci),
+                None => BlockAt::None,
+            })
+            .collect();
         let mut lowest = ws.stack.len();
         for _ in owned.iter().filter(|o| o.is_none()) {
             let Some(&(c, off)) = ws.records.last() else {
@@ -749,94 +900,148 @@ fn factor_nodes_impl<T: FactorScalar>(
                 break;
             };
             ws.records.pop();
-            at[ci] = Some(off);
+            at[ci] = BlockAt::Stack(off);
             lowest = lowest.min(off);
         }
-        for ci in 0..nkids {
-            let runs = &nd.child_runs[ci];
-            let bc = runs.last().map_or(0, |&(c, _, len)| (c + len) as usize);
-            if let Some(block) = owned[ci].take() {
-                extend_add(buf, runs, bc, &block);
-            } else if let Some(off) = at[ci] {
-                extend_add(buf, runs, bc, &ws.stack[off..off + bc * bc]);
-            }
-        }
-        let mut front = MatMut::from_column_major_slice_mut(buf, m, m);
-        ws.stack.truncate(lowest);
         if ws.records.iter().any(|&(c, _)| nd.children.contains(&c)) {
             return Err(LindbladError::Numerical(
                 "multifrontal contribution stack out of order".into(),
             ));
         }
-        nd.piv.resize(f, 0);
-        ws.piv_inv.resize(f.max(ws.piv_inv.len()), 0);
-        {
-            let (f11, _f12, _f21, _f22) = front.rb_mut().split_at_mut(f, f);
-            lu_in_place(
-                f11,
-                &mut nd.piv,
-                &mut ws.piv_inv[..f],
-                Par::Seq,
-                MemStack::new(&mut ws.lu_mem),
-                Default::default(),
-            );
-        }
-        for k in 0..f {
-            let u = front[(k, k)].to_f64();
-            if u.is_nan() || u.abs() <= tiny {
-                return Err(LindbladError::Singular(format!(
-                    "pivot {u:e} below {tiny:e} in a front of the multifrontal LU \
-                     (near-singular system; try another ordering)"
-                )));
+        // with delayed pivots the children's maps are shifted: a child's
+        // delayed part goes to [f + its offset, ..), its boundary where the
+        // symbolic runs say, moved past this front's delayed part
+        if din > 0 {
+            ws.shifted_runs
+                .resize(nkids.max(ws.shifted_runs.len()), Vec::new());
+            let mut din_off = 0usize;
+            for ci in 0..nkids {
+                let dc = done[nd.children[ci] - base].delayed_rows.len();
+                ws.pos.clear();
+                ws.pos.extend((0..dc).map(|i| (f + din_off + i) as u32));
+                for &(_, fj, len) in &nd.child_runs[ci] {
+                    for q in fj..fj + len {
+                        ws.pos
+                            .push(q + if q as usize >= f { din as u32 } else { 0 });
+                    }
+                }
+                ws.shifted_runs[ci] = runs(&ws.pos);
+                din_off += dc;
             }
         }
-        let (f11, f12, mut f21, mut f22) = front.split_at_mut(f, f);
-        let (lu_s, rest) = slot.split_at_mut(f * f);
-        let (u12_s, l21_s) = rest.split_at_mut(f * b);
-        let mut lu = MatMut::from_column_major_slice_mut(lu_s, f, f);
-        let mut u12 = MatMut::from_column_major_slice_mut(u12_s, f, b);
-        let mut l21 = MatMut::from_column_major_slice_mut(l21_s, b, f);
-        // U12 = L11⁻¹ P F12
-        for j in 0..b {
-            let (src, mut dst) = (f12.rb().col(j), u12.rb_mut().col_mut(j));
-            for (i, &p) in nd.piv.iter().enumerate() {
-                dst[i] = src[p];
+        let children: Vec<(usize, BlockAt)> = (0..nkids)
+            .map(|ci| (done[nd.children[ci] - base].block_order(), at[ci]))
+            .collect();
+        let child_runs: &[Vec<(u32, u32, u32)>] = if din == 0 {
+            &nd.child_runs
+        } else {
+            &ws.shifted_runs[..nkids]
+        };
+        let (stack, asm_here) = (&ws.stack, &asm[nd.asm.clone()]);
+        // the front is column-major m × m, [own f | delayed din | boundary b];
+        // `assemble(buf, limit)` writes its columns below `limit`
+        let assemble = |buf: &mut [T], limit: usize| {
+            buf[..limit * m].fill(T::default());
+            let sh = |x: u32| x as usize + if din > 0 && x as usize >= f { din } else { 0 };
+            for &(pos, r, c) in asm_here {
+                let c = sh(c);
+                if c < limit {
+                    buf[c * m + sh(r)] += T::from_input(values[pos as usize]);
+                }
             }
+            for (ci, &(bc, src)) in children.iter().enumerate() {
+                let block: &[T] = match src {
+                    BlockAt::Owned(i) => owned[i].as_deref().unwrap_or(&[]),
+                    BlockAt::Stack(off) => &stack[off..off + bc * bc],
+                    BlockAt::None => continue,
+                };
+                extend_add(buf, m, &child_runs[ci], bc, block, limit);
+            }
+        };
+        let buf = &mut ws.front[..m * m];
+        assemble(buf, m);
+        let pol = PivotPolicy {
+            can_delay: policy.can_delay && nd.has_parent,
+            ..policy
+        };
+        let out = factor_front(buf, m, fp, &pol, &mut ws.scratch, &mut |a| assemble(a, fp))
+            .map_err(|NonFinitePivot| {
+                LindbladError::Numerical(
+                    "non-finite entry in a front of the multifrontal LU (overflow)".into(),
+                )
+            })?;
+        drop(owned);
+        ws.stack.truncate(lowest);
+        let k = out.eliminated;
+        report.perturbed += out.perturbed;
+        report.max_front_growth = report.max_front_growth.max(din);
+        // global (new) indices of the layout
+        let (start, din_rows, din_cols, bnd) = (nd.start, &ws.din_rows, &ws.din_cols, &nd.boundary);
+        let global = |pos: u32, delayed: &[u32]| -> u32 {
+            let p = pos as usize;
+            if p < f {
+                (start + p) as u32
+            } else if p < fp {
+                delayed[p - f]
+            } else {
+                bnd[p - fp] as u32
+            }
+        };
+        let (rows, cols) = (&ws.scratch.rows, &ws.scratch.cols);
+        nd.piv_rows.clear();
+        nd.piv_rows
+            .extend(rows[..k].iter().map(|&p| global(p, din_rows)));
+        nd.piv_cols.clear();
+        nd.piv_cols
+            .extend(cols[..k].iter().map(|&p| global(p, din_cols)));
+        nd.delayed_rows.clear();
+        nd.delayed_rows
+            .extend(rows[k..fp].iter().map(|&p| global(p, din_rows)));
+        nd.delayed_cols.clear();
+        nd.delayed_cols
+            .extend(cols[k..fp].iter().map(|&p| global(p, din_cols)));
+        report.delayed += nd
+            .piv_cols
+            .iter()
+            .filter(|&&c| !(nd.start..nd.end).contains(&(c as usize)))
+            .count();
+        // factors: L11\U11 (k × k), U12 (k × o), L21 (o × k), o = m − k
+        let o = m - k;
+        let need = k * k + 2 * k * o;
+        nd.in_overflow = need > nd.slot_len();
+        let dst: &mut [T] = if nd.in_overflow {
+            if nd.overflow.len() < need {
+                nd.overflow.resize(need, T::default());
+            }
+            &mut nd.overflow[..need]
+        } else {
+            &mut factors[nd.off - base_off..][..need]
+        };
+        let (lu_s, rest) = dst.split_at_mut(k * k);
+        let (u12_s, l21_s) = rest.split_at_mut(k * o);
+        for j in 0..k {
+            lu_s[j * k..(j + 1) * k].copy_from_slice(&buf[j * m..j * m + k]);
+            l21_s[j * o..(j + 1) * o].copy_from_slice(&buf[j * m + k..(j + 1) * m]);
         }
-        solve_unit_lower_triangular_in_place(f11.rb(), u12.rb_mut(), Par::Seq);
-        // L21 = F21 U11⁻¹  ⇔  U11ᵀ L21ᵀ = F21ᵀ
-        solve_lower_triangular_in_place(
-            f11.rb().transpose(),
-            f21.rb_mut().transpose_mut(),
-            Par::Seq,
-        );
-        if b > 0 {
-            matmul(
-                f22.rb_mut(),
-                Accum::Add,
-                f21.rb(),
-                u12.rb(),
-                T::from_f64(-1.0),
-                Par::Seq,
-            );
+        for j in 0..o {
+            u12_s[j * k..(j + 1) * k].copy_from_slice(&buf[(k + j) * m..(k + j) * m + k]);
         }
-        lu.copy_from(f11.rb());
-        l21.copy_from(f21.rb());
-        if b > 0 {
+        if o > 0 {
             let off = ws.stack.len();
-            for j in 0..b {
-                ws.stack.extend(f22.rb().col(j).iter().copied());
+            for j in 0..o {
+                ws.stack
+                    .extend_from_slice(&buf[(k + j) * m + k..(k + j + 1) * m]);
             }
             ws.records.push((s, off));
         }
     }
-    Ok(())
+    Ok(report)
 }
 
 /// Largest front order and peak contribution-stack length when `order`
 /// (postorder) is factorized by one worker (children done elsewhere are
 /// not on its stack).
-fn front_and_stack_peak(nodes: &[Node], order: &[usize]) -> (usize, usize) {
+fn front_and_stack_peak<T>(nodes: &[Node<T>], order: &[usize]) -> (usize, usize) {
     let mut mine = vec![false; nodes.len()];
     for &s in order {
         mine[s] = true;
@@ -869,7 +1074,7 @@ fn front_flops(f: usize, b: usize) -> f64 {
 /// the sequential top) while that lowers the estimated time
 /// `Σ top + max over threads Σ subtrees`, with subtrees dealt largest first
 /// to the least loaded thread. One thread: everything is top.
-fn schedule(nodes: &[Node], threads: usize) -> Schedule {
+fn schedule<T>(nodes: &[Node<T>], threads: usize) -> Schedule {
     let nn = nodes.len();
     if threads <= 1 || nn == 0 {
         return Schedule {

@@ -16,9 +16,13 @@
 //! If the steady state is unique, `A` is nonsingular: row (0,0) lies in the
 //! span of the other rows (the left null vector `t` has a nonzero entry
 //! there), and `t` is not in the row space of `L_e` because `tᵀ ρ_ss ≠ 0`.
-//! The weight `w` is the mean modulus of the diagonal of `L_e`, so that the
-//! trace row has the magnitude of the rows it sits among (partial pivoting
-//! then treats it like any other row). Unlike a bordered system or adding
+//! The weight `w` is the smallest, over the diagonal unknowns `ρ_ii`, of the
+//! largest `|L_e|` entry in the column of `ρ_ii` (the replaced row left
+//! out): the trace row then never dominates a column, so threshold
+//! pivoting ([`crate::front`]) never delays a pivot for its sake (the mean
+//! diagonal modulus used before exceeded the columns of the nearly empty
+//! states by 50×, and 20–50 pivots per point travelled to the root).
+//! Unlike a bordered system or adding
 //! `w tᵀ` to a row with its own entries, this keeps the pattern of `A` fixed
 //! and costs one row of `D` entries.
 //!
@@ -77,9 +81,9 @@
 //! state, where the factorization returns an arbitrary large null-space
 //! component) are errors, never numbers.
 
-use crate::krylov::PreconditionedGmres;
+use crate::krylov::{Csc, Gmres, KrylovScalar, PreconditionedGmres};
 use crate::liouvillian::{BlockLiouvillian, NONE};
-use crate::multifrontal::Multifrontal;
+use crate::multifrontal::{Multifrontal, PivotReport, Pivoting};
 use crate::LindbladError;
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::perm::PermRef;
@@ -149,6 +153,10 @@ pub struct SteadyStateOptions {
     pub threads: usize,
     /// Direct LU or preconditioned Krylov.
     pub method: SolveMethod,
+    /// Pivoting of the multifrontal LU ([`ColumnOrdering::Geometric`] with
+    /// real arithmetic): threshold pivoting with delayed pivots (default)
+    /// or static pivoting.
+    pub pivoting: Pivoting,
 }
 
 impl Default for SteadyStateOptions {
@@ -160,6 +168,7 @@ impl Default for SteadyStateOptions {
             arithmetic: Arithmetic::Real,
             threads: 1,
             method: SolveMethod::Direct,
+            pivoting: Pivoting::default(),
         }
     }
 }
@@ -179,8 +188,19 @@ pub struct Quality {
     pub purity: f64,
     /// Iterative-refinement steps taken.
     pub refinement_steps: usize,
-    /// GMRES iterations over all solves of the point (0 for a direct solve).
+    /// GMRES iterations over all solves of the point: the Krylov method of
+    /// [`SolveMethod::Gmres`], or GMRES on the direct factor after
+    /// perturbed pivots or stagnating refinement (0 otherwise).
     pub krylov_iterations: usize,
+    /// Pivots of the multifrontal LU eliminated at an ancestor of their
+    /// node (threshold pivoting, [`crate::front`]; 0 for the other
+    /// factorizations).
+    pub delayed_pivots: usize,
+    /// Pivots replaced by a small perturbation (static pivoting); the
+    /// Krylov iterations then correct the perturbed factor.
+    pub perturbed_pivots: usize,
+    /// Final normwise backward error of the trace-constrained system.
+    pub backward_error: f64,
 }
 
 /// A steady state: the dense density matrix (`D × D`, Hermitian, trace 1)
@@ -270,9 +290,7 @@ struct ComplexSystem {
     trace_pos: Vec<usize>,
     trace_row: usize,
     factor: Factor<Complex64>,
-    x: Vec<Complex64>,
-    dx: Vec<Complex64>,
-    rowsum: Vec<f64>,
+    work: Work<Complex64>,
 }
 
 /// One term of a real-system entry: `values[pos] += ±(Re|Im) L[idx]`.
@@ -410,9 +428,7 @@ struct RealSystem {
     blk_im: Vec<usize>,
     blk_sign: Vec<f64>,
     factor: RealFactor,
-    x: Vec<f64>,
-    dx: Vec<f64>,
-    rowsum: Vec<f64>,
+    work: Work<f64>,
 }
 
 enum RealFactor {
@@ -423,7 +439,10 @@ enum RealFactor {
 
 /// A numeric factorization that can be refreshed and applied.
 trait LuEngine<T> {
-    fn factorize_values(&mut self, a: SparseColMatRef<'_, usize, T>) -> Result<(), LindbladError>;
+    fn factorize_values(
+        &mut self,
+        a: SparseColMatRef<'_, usize, T>,
+    ) -> Result<PivotReport, LindbladError>;
     /// Solves `A x = rhs` in place; `a` is the matrix last factorized
     /// (used by the Krylov engine, ignored by the direct ones).
     fn solve(
@@ -435,11 +454,19 @@ trait LuEngine<T> {
     fn iterations(&self) -> usize {
         0
     }
+    /// Whether [`Self::solve`] applies a factorization (then GMRES may use
+    /// it as preconditioner) rather than running a Krylov method itself.
+    fn is_direct(&self) -> bool {
+        true
+    }
 }
 
 impl<T: Scalar> LuEngine<T> for Factor<T> {
-    fn factorize_values(&mut self, a: SparseColMatRef<'_, usize, T>) -> Result<(), LindbladError> {
-        self.factorize(a)
+    fn factorize_values(
+        &mut self,
+        a: SparseColMatRef<'_, usize, T>,
+    ) -> Result<PivotReport, LindbladError> {
+        self.factorize(a).map(|_| PivotReport::default())
     }
     fn solve(
         &mut self,
@@ -451,13 +478,21 @@ impl<T: Scalar> LuEngine<T> for Factor<T> {
     }
 }
 
+fn csc<'a, T>(a: SparseColMatRef<'a, usize, T>) -> Csc<'a, T> {
+    Csc {
+        col_ptr: a.symbolic().col_ptr(),
+        row_idx: a.symbolic().row_idx(),
+        values: a.val(),
+    }
+}
+
 impl LuEngine<f64> for RealFactor {
     fn factorize_values(
         &mut self,
         a: SparseColMatRef<'_, usize, f64>,
-    ) -> Result<(), LindbladError> {
+    ) -> Result<PivotReport, LindbladError> {
         match self {
-            RealFactor::Supernodal(f) => f.factorize(a),
+            RealFactor::Supernodal(f) => f.factorize(a).map(|_| PivotReport::default()),
             RealFactor::Multifrontal(m) => m.factorize(a.val()),
             RealFactor::Gmres(g) => g.factorize(a.val()),
         }
@@ -470,7 +505,7 @@ impl LuEngine<f64> for RealFactor {
         match self {
             RealFactor::Supernodal(f) => f.solve_in_place(rhs),
             RealFactor::Multifrontal(m) => m.solve_in_place(rhs),
-            RealFactor::Gmres(g) => return g.solve_in_place(a, rhs),
+            RealFactor::Gmres(g) => return g.solve_in_place(csc(a), rhs),
         }
         Ok(())
     }
@@ -479,6 +514,9 @@ impl LuEngine<f64> for RealFactor {
             RealFactor::Gmres(g) => g.iterations,
             _ => 0,
         }
+    }
+    fn is_direct(&self) -> bool {
+        !matches!(self, RealFactor::Gmres(_))
     }
 }
 
@@ -495,8 +533,6 @@ pub struct SteadyStatePlan {
     options: SteadyStateOptions,
     /// Block index of each diagonal element ρ_ii.
     diag_block: Vec<usize>,
-    /// Position in the block values of each block diagonal entry L_kk (NONE if absent).
-    l_diag_pos: Vec<usize>,
     system: System,
     /// Block solution and residual work vectors.
     x: Vec<Complex64>,
@@ -535,6 +571,23 @@ fn modulus(z: Complex64) -> f64 {
 
 fn is_finite(z: Complex64) -> bool {
     z.re.is_finite() && z.im.is_finite()
+}
+
+/// Weight of the trace row (module docs): `min_i max_{r ≠ row of ρ_00}
+/// |L_{r, ρ_ii}|` over the diagonal unknowns (block indices `diag_block`,
+/// the first being the replaced row); 0 if some diagonal column is empty.
+fn trace_weight(pattern: &BlockLiouvillian, values: &[Complex64], diag_block: &[usize]) -> f64 {
+    let (cp, ri) = (pattern.col_ptr(), pattern.row_idx());
+    let replaced = diag_block[0];
+    diag_block
+        .iter()
+        .map(|&c| {
+            (cp[c]..cp[c + 1])
+                .filter(|&idx| ri[idx] != replaced)
+                .map(|idx| modulus(values[idx]))
+                .fold(0.0, f64::max)
+        })
+        .fold(f64::INFINITY, f64::min)
 }
 
 /// Smallest eigenvalue of the Hermitian matrix `rho` restricted to each index
@@ -670,13 +723,6 @@ impl SteadyStatePlan {
             })?;
             diag_block.push(k);
         }
-        let mut l_diag_pos = vec![NONE; n];
-        let (cp, ri) = (block.col_ptr(), block.row_idx());
-        for (c, pos) in l_diag_pos.iter_mut().enumerate() {
-            if let Some(off) = ri[cp[c]..cp[c + 1]].iter().position(|&r| r == c) {
-                *pos = cp[c] + off;
-            }
-        }
         if options.method == SolveMethod::Gmres
             && !(options.arithmetic == Arithmetic::Real
                 && matches!(ordering, ColumnOrdering::Geometric(_)))
@@ -697,6 +743,7 @@ impl SteadyStatePlan {
                 &ordering,
                 options.threads,
                 options.method,
+                options.pivoting,
             )?)),
         };
         let sectors = match block.parity() {
@@ -711,7 +758,6 @@ impl SteadyStatePlan {
             pattern: block.pattern_only(),
             options,
             diag_block,
-            l_diag_pos,
             system,
             x: vec![Complex64::new(0.0, 0.0); n],
             dx: vec![Complex64::new(0.0, 0.0); n],
@@ -743,7 +789,7 @@ impl SteadyStatePlan {
     pub fn factor_stats(&self) -> FactorStats {
         let (n, nnz_a, count_sum, flop_sum, bytes, mult) = match &self.system {
             System::Complex(s) => (
-                s.x.len(),
+                s.work.x.len(),
                 s.values.len(),
                 s.factor.count_sum,
                 s.factor.flop_sum,
@@ -751,9 +797,14 @@ impl SteadyStatePlan {
                 4.0,
             ),
             System::Real(s) => match &s.factor {
-                RealFactor::Supernodal(f) => {
-                    (s.x.len(), s.values.len(), f.count_sum, f.flop_sum, 8, 1.0)
-                }
+                RealFactor::Supernodal(f) => (
+                    s.work.x.len(),
+                    s.values.len(),
+                    f.count_sum,
+                    f.flop_sum,
+                    8,
+                    1.0,
+                ),
                 RealFactor::Multifrontal(m) => {
                     return FactorStats {
                         n: m.n(),
@@ -766,7 +817,7 @@ impl SteadyStatePlan {
                 RealFactor::Gmres(g) => {
                     let (nnz_lu, flops) = g.factor_size();
                     return FactorStats {
-                        n: s.x.len(),
+                        n: s.work.x.len(),
                         nnz_a: s.values.len(),
                         nnz_lu,
                         flops,
@@ -852,15 +903,7 @@ impl SteadyStatePlan {
                 "Liouvillian has a non-finite entry".into(),
             ));
         }
-        // Weight of the trace row: mean |L_kk| over the block diagonal.
-        let (mut sum, mut cnt) = (0.0f64, 0usize);
-        for &p in &self.l_diag_pos {
-            if p != NONE {
-                sum += modulus(values[p]);
-                cnt += 1;
-            }
-        }
-        let mut w = if cnt > 0 { sum / cnt as f64 } else { 0.0 };
+        let mut w = trace_weight(&self.pattern, values, &self.diag_block);
         if w == 0.0 {
             w = values.iter().map(|&z| modulus(z)).fold(0.0, f64::max);
         }
@@ -869,16 +912,15 @@ impl SteadyStatePlan {
                 "the Liouvillian is zero: every state is stationary".into(),
             ));
         }
-        let (steps, iterations) = match &mut self.system {
-            System::Complex(s) => (
-                s.solve(values, w, self.options.max_refinement_steps, &mut self.x)?,
-                0,
-            ),
-            System::Real(s) => (
-                s.solve(values, w, self.options.max_refinement_steps, &mut self.x)?,
-                s.factor.iterations(),
-            ),
+        let report = match &mut self.system {
+            System::Complex(s) => {
+                s.solve(values, w, self.options.max_refinement_steps, &mut self.x)?
+            }
+            System::Real(s) => {
+                s.solve(values, w, self.options.max_refinement_steps, &mut self.x)?
+            }
         };
+        let steps = report.refinement_steps;
         let zero = Complex64::new(0.0, 0.0);
 
         // Dense ρ from the block solution.
@@ -943,9 +985,12 @@ impl SteadyStatePlan {
         }
         if residual > self.options.residual_tol {
             return Err(LindbladError::Numerical(format!(
-                "relative residual {residual:e} above tolerance {:e} after {steps} \
-                 refinement steps",
-                self.options.residual_tol
+                "relative residual {residual:.2e} above tolerance {:.0e} after {steps} \
+                 refinement steps, {} Krylov iterations ({} delayed, {} perturbed pivots)",
+                self.options.residual_tol,
+                report.krylov_iterations,
+                report.pivots.delayed,
+                report.pivots.perturbed,
             )));
         }
         let purity = self.x.iter().map(|z| z.norm_sqr()).sum::<f64>();
@@ -965,7 +1010,10 @@ impl SteadyStatePlan {
                 min_eigenvalue: min_eig,
                 purity,
                 refinement_steps: steps,
-                krylov_iterations: iterations,
+                krylov_iterations: report.krylov_iterations,
+                delayed_pivots: report.pivots.delayed,
+                perturbed_pivots: report.pivots.perturbed,
+                backward_error: report.backward_error,
             },
         })
     }
@@ -1027,28 +1075,28 @@ fn complex_system(
         trace_pos,
         trace_row,
         factor,
-        x: vec![zero; n],
-        dx: vec![zero; n],
-        rowsum: vec![0.0; n],
+        work: Work::new(n),
     })
 }
 
 impl ComplexSystem {
     fn factor_only(&mut self, values: &[Complex64], w: f64) -> Result<(), LindbladError> {
         self.fill(values, w);
-        let n = self.x.len();
+        let n = self.work.x.len();
         let sym = SymbolicSparseColMatRef::new_checked(n, n, &self.col_ptr, None, &self.row_idx);
         self.factor
             .factorize_values(SparseColMatRef::new(sym, &self.values))
+            .map(|_| ())
     }
 
     fn solve_only(&mut self) -> Result<(), LindbladError> {
-        self.x.fill(Complex64::new(0.0, 0.0));
-        self.x[self.trace_row] = Complex64::new(1.0, 0.0);
-        let n = self.x.len();
+        let x = &mut self.work.x;
+        x.fill(Complex64::new(0.0, 0.0));
+        x[self.trace_row] = Complex64::new(1.0, 0.0);
+        let n = x.len();
         let sym = SymbolicSparseColMatRef::new_checked(n, n, &self.col_ptr, None, &self.row_idx);
         self.factor
-            .solve(SparseColMatRef::new(sym, &self.values), &mut self.x)
+            .solve(SparseColMatRef::new(sym, &self.values), x)
     }
 
     /// Factorizes, solves and refines; writes the block solution to `out`.
@@ -1058,22 +1106,20 @@ impl ComplexSystem {
         w: f64,
         max_steps: usize,
         out: &mut [Complex64],
-    ) -> Result<usize, LindbladError> {
+    ) -> Result<SolveReport, LindbladError> {
         self.fill(values, w);
-        let steps = refine_solve(
+        let n = self.work.x.len();
+        let sym = SymbolicSparseColMatRef::new_checked(n, n, &self.col_ptr, None, &self.row_idx);
+        let report = refine_solve(
             &mut self.factor,
-            &self.col_ptr,
-            &self.row_idx,
-            &self.values,
+            SparseColMatRef::new(sym, &self.values),
             self.trace_row,
             w,
             max_steps,
-            &mut self.x,
-            &mut self.dx,
-            &mut self.rowsum,
+            &mut self.work,
         )?;
-        out.copy_from_slice(&self.x);
-        Ok(steps)
+        out.copy_from_slice(&self.work.x);
+        Ok(report)
     }
 
     fn fill(&mut self, values: &[Complex64], w: f64) {
@@ -1097,6 +1143,7 @@ fn real_system(
     ordering: &ColumnOrdering,
     threads: usize,
     method: SolveMethod,
+    pivoting: Pivoting,
 ) -> Result<RealSystem, LindbladError> {
     let n = block.len();
     let d = block.dim();
@@ -1185,10 +1232,10 @@ fn real_system(
             })?;
             match method {
                 SolveMethod::Direct => RealFactor::Multifrontal(Box::new(Multifrontal::new(
-                    n, &col_ptr, &row_idx, tree, threads,
+                    n, &col_ptr, &row_idx, tree, threads, pivoting,
                 )?)),
                 SolveMethod::Gmres => RealFactor::Gmres(Box::new(PreconditionedGmres::new(
-                    n, &col_ptr, &row_idx, tree, threads,
+                    n, &col_ptr, &row_idx, tree, threads, pivoting,
                 )?)),
             }
         }
@@ -1208,28 +1255,28 @@ fn real_system(
         blk_im,
         blk_sign,
         factor,
-        x: vec![0.0; n],
-        dx: vec![0.0; n],
-        rowsum: vec![0.0; n],
+        work: Work::new(n),
     })
 }
 
 impl RealSystem {
     fn factor_only(&mut self, values: &[Complex64], w: f64) -> Result<(), LindbladError> {
         self.fill(values, w);
-        let n = self.x.len();
+        let n = self.work.x.len();
         let sym = SymbolicSparseColMatRef::new_checked(n, n, &self.col_ptr, None, &self.row_idx);
         self.factor
             .factorize_values(SparseColMatRef::new(sym, &self.values))
+            .map(|_| ())
     }
 
     fn solve_only(&mut self) -> Result<(), LindbladError> {
-        self.x.fill(0.0);
-        self.x[self.trace_row] = 1.0;
-        let n = self.x.len();
+        let x = &mut self.work.x;
+        x.fill(0.0);
+        x[self.trace_row] = 1.0;
+        let n = x.len();
         let sym = SymbolicSparseColMatRef::new_checked(n, n, &self.col_ptr, None, &self.row_idx);
         self.factor
-            .solve(SparseColMatRef::new(sym, &self.values), &mut self.x)
+            .solve(SparseColMatRef::new(sym, &self.values), x)
     }
 
     /// Factorizes, solves and refines; writes the block solution to `out`.
@@ -1239,29 +1286,28 @@ impl RealSystem {
         w: f64,
         max_steps: usize,
         out: &mut [Complex64],
-    ) -> Result<usize, LindbladError> {
+    ) -> Result<SolveReport, LindbladError> {
         self.fill(values, w);
-        let steps = refine_solve(
+        let n = self.work.x.len();
+        let sym = SymbolicSparseColMatRef::new_checked(n, n, &self.col_ptr, None, &self.row_idx);
+        let report = refine_solve(
             &mut self.factor,
-            &self.col_ptr,
-            &self.row_idx,
-            &self.values,
+            SparseColMatRef::new(sym, &self.values),
             self.trace_row,
             w,
             max_steps,
-            &mut self.x,
-            &mut self.dx,
-            &mut self.rowsum,
+            &mut self.work,
         )?;
+        let x = &self.work.x;
         for (k, o) in out.iter_mut().enumerate() {
-            let re = self.x[self.blk_re[k]];
+            let re = x[self.blk_re[k]];
             let im = match self.blk_im[k] {
                 NONE => 0.0,
-                i => self.blk_sign[k] * self.x[i],
+                i => self.blk_sign[k] * x[i],
             };
             *o = Complex64::new(re, im);
         }
-        Ok(steps)
+        Ok(report)
     }
 
     fn fill(&mut self, values: &[Complex64], w: f64) {
@@ -1293,7 +1339,12 @@ fn check_coords(coords: &[[i64; 2]], n: usize) -> Result<(), LindbladError> {
 
 /// Scalars of the factorized systems.
 trait Scalar:
-    ComplexField + Copy + std::ops::Mul<Output = Self> + std::ops::SubAssign + std::ops::AddAssign
+    ComplexField
+    + KrylovScalar
+    + Copy
+    + std::ops::Mul<Output = Self>
+    + std::ops::SubAssign
+    + std::ops::AddAssign
 {
     fn from_re(x: f64) -> Self;
     fn modulus(self) -> f64;
@@ -1324,68 +1375,136 @@ impl Scalar for Complex64 {
     }
 }
 
-/// Numeric factorization of `A` (pattern `col_ptr`, `row_idx`), solve of
-/// `A x = w e_trace_row` and iterative refinement while the normwise backward
-/// error `‖b − Ax‖_∞/(‖A‖_∞‖x‖_∞ + ‖b‖_∞)` exceeds `1e-15` and keeps halving
-/// (at most `max_steps` steps). Returns the steps taken.
-#[allow(clippy::too_many_arguments)]
+/// Backward error at which iterative refinement counts as stagnated and
+/// GMRES on the factor takes over.
+const GMRES_TRIGGER: f64 = 1e-14;
+
+/// What the solve of one point did.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct SolveReport {
+    refinement_steps: usize,
+    krylov_iterations: usize,
+    pivots: PivotReport,
+    /// Final `‖b − Ax‖_∞/(‖A‖_∞‖x‖_∞ + ‖b‖_∞)` of the trace-constrained system.
+    backward_error: f64,
+}
+
+/// Vectors of the solve of a trace-constrained system of order `n`.
+struct Work<T> {
+    x: Vec<T>,
+    dx: Vec<T>,
+    b: Vec<T>,
+    rowsum: Vec<f64>,
+    gmres: Gmres<T>,
+}
+
+impl<T: Scalar> Work<T> {
+    fn new(n: usize) -> Self {
+        let zero = T::from_re(0.0);
+        Self {
+            x: vec![zero; n],
+            dx: vec![zero; n],
+            b: vec![zero; n],
+            rowsum: vec![0.0; n],
+            gmres: Gmres::new(20, 200, 1e-14),
+        }
+    }
+}
+
+/// `‖b − Ax‖_∞/(‖A‖_∞‖x‖_∞ + ‖b‖_∞)`, the residual left in `r`.
+fn backward_error<T: Scalar>(
+    a: SparseColMatRef<'_, usize, T>,
+    a_norm: f64,
+    b: &[T],
+    x: &[T],
+    r: &mut [T],
+) -> f64 {
+    let (cp, ri, v) = (a.symbolic().col_ptr(), a.symbolic().row_idx(), a.val());
+    r.copy_from_slice(b);
+    for (c, &xc) in x.iter().enumerate() {
+        for idx in cp[c]..cp[c + 1] {
+            r[ri[idx]] -= v[idx] * xc;
+        }
+    }
+    let r_norm = r.iter().map(|z| z.modulus()).fold(0.0, f64::max);
+    let x_norm = x.iter().map(|z| z.modulus()).fold(0.0, f64::max);
+    let b_norm = b.iter().map(|z| z.modulus()).fold(0.0, f64::max);
+    r_norm / (a_norm * x_norm + b_norm)
+}
+
+/// Numeric factorization of `A`, solve of `A x = w e_trace_row`, then:
+///
+/// - without perturbed pivots, iterative refinement while the normwise
+///   backward error `‖b − Ax‖_∞/(‖A‖_∞‖x‖_∞ + ‖b‖_∞)` exceeds `1e-15` and
+///   keeps halving (at most `max_steps` steps);
+/// - with perturbed pivots (the factor is that of a nearby matrix), or when
+///   refinement stagnates above [`GMRES_TRIGGER`], GMRES preconditioned by
+///   the factor from the current `x` ([`crate::krylov`]).
 fn refine_solve<T: Scalar>(
     factor: &mut impl LuEngine<T>,
-    col_ptr: &[usize],
-    row_idx: &[usize],
-    values: &[T],
+    a: SparseColMatRef<'_, usize, T>,
     trace_row: usize,
     w: f64,
     max_steps: usize,
-    x: &mut [T],
-    dx: &mut [T],
-    rowsum: &mut [f64],
-) -> Result<usize, LindbladError> {
+    work: &mut Work<T>,
+) -> Result<SolveReport, LindbladError> {
+    let pivots = factor.factorize_values(a)?;
+    let Work {
+        x,
+        dx,
+        b,
+        rowsum,
+        gmres,
+    } = work;
     let n = x.len();
-    let sym = SymbolicSparseColMatRef::new_checked(n, n, col_ptr, None, row_idx);
-    let a = SparseColMatRef::new(sym, values);
-    factor.factorize_values(a)?;
+    let (cp, ri, v) = (a.symbolic().col_ptr(), a.symbolic().row_idx(), a.val());
     rowsum.fill(0.0);
     for c in 0..n {
-        for idx in col_ptr[c]..col_ptr[c + 1] {
-            rowsum[row_idx[idx]] += values[idx].modulus();
+        for idx in cp[c]..cp[c + 1] {
+            rowsum[ri[idx]] += v[idx].modulus();
         }
     }
     let a_norm = rowsum.iter().copied().fold(0.0, f64::max);
     let zero = T::from_re(0.0);
-    x.fill(zero);
-    x[trace_row] = T::from_re(w);
+    b.fill(zero);
+    b[trace_row] = T::from_re(w);
+    x.copy_from_slice(b);
     factor.solve(a, x)?;
+    let direct = factor.is_direct();
     if !x.iter().all(|&z| z.finite()) {
-        return Err(LindbladError::Singular(
-            "factorization produced a non-finite solution (singular system)".into(),
-        ));
+        if !(direct && pivots.perturbed > 0) {
+            return Err(LindbladError::Singular(
+                "factorization produced a non-finite solution (singular system)".into(),
+            ));
+        }
+        x.fill(zero);
     }
     let mut steps = 0;
-    let mut prev_be = f64::INFINITY;
-    loop {
-        dx.fill(zero);
-        dx[trace_row] = T::from_re(w);
-        for c in 0..n {
-            let xc = x[c];
-            for idx in col_ptr[c]..col_ptr[c + 1] {
-                dx[row_idx[idx]] -= values[idx] * xc;
+    let mut be = backward_error(a, a_norm, b, x, dx);
+    if pivots.perturbed == 0 {
+        let mut prev_be = f64::INFINITY;
+        while be > 1e-15 && steps < max_steps && be < 0.5 * prev_be {
+            prev_be = be;
+            factor.solve(a, dx)?;
+            for (xi, di) in x.iter_mut().zip(dx.iter()) {
+                *xi += *di;
             }
+            steps += 1;
+            be = backward_error(a, a_norm, b, x, dx);
         }
-        let r_norm = dx.iter().map(|z| z.modulus()).fold(0.0, f64::max);
-        let x_norm = x.iter().map(|z| z.modulus()).fold(0.0, f64::max);
-        let be = r_norm / (a_norm * x_norm + w);
-        if be <= 1e-15 || steps >= max_steps || be >= 0.5 * prev_be {
-            break;
-        }
-        prev_be = be;
-        factor.solve(a, dx)?;
-        for (xi, di) in x.iter_mut().zip(dx.iter()) {
-            *xi += *di;
-        }
-        steps += 1;
     }
-    Ok(steps)
+    let mut krylov_iterations = factor.iterations();
+    if direct && (pivots.perturbed > 0 || be > GMRES_TRIGGER) {
+        let rep = gmres.solve(csc(a), b, x, &mut |v| factor.solve(a, v))?;
+        krylov_iterations += rep.iterations;
+        be = backward_error(a, a_norm, b, x, dx);
+    }
+    Ok(SolveReport {
+        refinement_steps: steps,
+        krylov_iterations,
+        pivots,
+        backward_error: be,
+    })
 }
 
 impl<T: Scalar> Factor<T> {
