@@ -37,10 +37,13 @@
 //! Duff & Reid, ACM TOMS 9 (1983) 302; Amestoy, Duff, Koster & L'Excellent,
 //! SIMAX 23 (2001) 15, where `u = 0.01` is the default). Where delaying is
 //! not possible (a root of the elimination tree, [`PivotPolicy::can_delay`]
-//! false) the best available pivot is taken whatever `u`, and a pivot with
-//! `|p| ≤ perturb_below` is replaced by `perturb_to` with the sign (phase)
-//! of `p`: *static pivoting* (Li & Demmel, ACM TOMS 29 (2003) 110; Schenk &
-//! Gärtner, FGCS 20 (2004) 475). A perturbed factor is the exact LU of
+//! false) the best available pivot is taken whatever `u`; if even that is
+//! zero to round-off (`|p| ≤ tiny`) the fully summed block, and with it the
+//! whole matrix, is singular: an error ([`FrontError::ZeroPivot`]), unless
+//! the policy asks for *static pivoting* ([`Perturbation`]): a pivot with
+//! `|p| ≤ below` is then replaced by `to` with the sign (phase) of `p` (Li
+//! & Demmel, ACM TOMS 29 (2003) 110; Schenk & Gärtner, FGCS 20 (2004) 475,
+//! with no delays at all in that mode). A perturbed factor is the exact LU of
 //! `A + Σ δ_i e_r eᵀ_c`, a rank-`q` change that the caller corrects by
 //! GMRES on the perturbed factor (Arioli, Duff, Gratton & Pralet, SISC 29
 //! (2007) 2024).
@@ -189,10 +192,18 @@ pub(crate) struct PivotPolicy {
     pub tiny: f64,
     /// Columns failing the test may be delayed (false at a root).
     pub can_delay: bool,
-    /// An accepted pivot with modulus at or below this is perturbed.
-    pub perturb_below: f64,
-    /// Modulus of a perturbed pivot.
-    pub perturb_to: f64,
+    /// Static pivoting: what to do with an accepted pivot that is too
+    /// small; `None`: a pivot at or below `tiny` that cannot be delayed is
+    /// an error ([`FrontError::ZeroPivot`]).
+    pub perturb: Option<Perturbation>,
+}
+
+/// Static pivoting: pivots with modulus at or below `below` become `to`
+/// (with their sign or phase).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Perturbation {
+    pub below: f64,
+    pub to: f64,
 }
 
 /// What one front's factorization did.
@@ -204,9 +215,16 @@ pub(crate) struct FrontOutcome {
     pub perturbed: usize,
 }
 
-/// A non-finite pivot column: the factorization broke down (overflow).
+/// Why a front could not be factorized.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct NonFinitePivot;
+pub(crate) enum FrontError {
+    /// A candidate column holds a non-finite value (overflow).
+    NonFinite,
+    /// Every remaining candidate is zero to round-off where no pivot can be
+    /// delayed (the fully summed block is singular) and no perturbation is
+    /// allowed.
+    ZeroPivot,
+}
 
 /// Scratch of [`factor_front`], reused across fronts.
 pub(crate) struct FrontScratch<T> {
@@ -250,7 +268,8 @@ impl<T: FactorScalar> FrontScratch<T> {
 /// of the module docs redo the front.
 ///
 /// # Errors
-/// [`NonFinitePivot`] if a candidate column holds a non-finite value.
+/// [`FrontError`]: a non-finite candidate column, or a zero pivot that can
+/// be neither delayed nor perturbed.
 pub(crate) fn factor_front<T: FactorScalar>(
     a: &mut [T],
     m: usize,
@@ -258,7 +277,7 @@ pub(crate) fn factor_front<T: FactorScalar>(
     policy: &PivotPolicy,
     scratch: &mut FrontScratch<T>,
     reassemble: &mut dyn FnMut(&mut [T]),
-) -> Result<FrontOutcome, NonFinitePivot> {
+) -> Result<FrontOutcome, FrontError> {
     debug_assert!(f <= m && a.len() >= m * m);
     if try_fast(a, m, f, policy, scratch) {
         scratch.rows.clear();
@@ -313,7 +332,7 @@ fn try_fast<T: FactorScalar>(
         );
         for i in 0..f {
             let u = f11[(i, i)].magnitude();
-            if !(u > policy.tiny && u > policy.perturb_below) {
+            if !(u > policy.tiny && policy.perturb.is_none_or(|p| u > p.below)) {
                 return false;
             }
         }
@@ -363,7 +382,7 @@ fn factor_front_by_pivots<T: FactorScalar>(
     rows: &mut Vec<u32>,
     cols: &mut Vec<u32>,
     swaps: &mut Vec<usize>,
-) -> Result<FrontOutcome, NonFinitePivot> {
+) -> Result<FrontOutcome, FrontError> {
     rows.clear();
     rows.extend(0..f as u32);
     cols.clear();
@@ -391,7 +410,7 @@ fn factor_front_by_pivots<T: FactorScalar>(
                     |s, v| if v.magnitude() > s { v.magnitude() } else { s },
                 );
             if !pmax.is_finite() || !smax.is_finite() {
-                return Err(NonFinitePivot);
+                return Err(FrontError::NonFinite);
             }
             let acceptable = pmax > policy.tiny && pmax >= policy.threshold * smax;
             if !acceptable && policy.can_delay {
@@ -404,15 +423,19 @@ fn factor_front_by_pivots<T: FactorScalar>(
                 pe -= 1;
                 continue;
             }
-            if pmax <= policy.perturb_below {
-                let v = a[k * m + r];
-                let mag = v.magnitude();
-                a[k * m + r] = if mag > 0.0 {
-                    v * T::from_f64(policy.perturb_to / mag)
-                } else {
-                    T::from_f64(policy.perturb_to)
-                };
-                out.perturbed += 1;
+            match policy.perturb {
+                Some(p) if pmax <= p.below => {
+                    let v = a[k * m + r];
+                    let mag = v.magnitude();
+                    a[k * m + r] = if mag > 0.0 {
+                        v * T::from_f64(p.to / mag)
+                    } else {
+                        T::from_f64(p.to)
+                    };
+                    out.perturbed += 1;
+                }
+                None if pmax <= policy.tiny => return Err(FrontError::ZeroPivot),
+                _ => {}
             }
             if r != k {
                 for j in j0..j1 {
@@ -519,8 +542,19 @@ mod tests {
             threshold: 0.01,
             tiny: 1e-14,
             can_delay,
-            perturb_below: 1e-14,
-            perturb_to: 1e-8,
+            perturb: None,
+        }
+    }
+
+    fn static_policy() -> PivotPolicy {
+        PivotPolicy {
+            threshold: 0.0,
+            tiny: 1e-14,
+            can_delay: false,
+            perturb: Some(Perturbation {
+                below: 1e-14,
+                to: 1e-8,
+            }),
         }
     }
 
@@ -578,19 +612,19 @@ mod tests {
         }
     }
 
-    fn run(
-        orig: &[f64],
-        m: usize,
-        f: usize,
-        pol: PivotPolicy,
-    ) -> (Vec<f64>, Vec<u32>, Vec<u32>, FrontOutcome) {
+    type Factored = (Vec<f64>, Vec<u32>, Vec<u32>, FrontOutcome);
+
+    fn try_run(orig: &[f64], m: usize, f: usize, pol: PivotPolicy) -> Result<Factored, FrontError> {
         let mut a = orig.to_vec();
         let mut scratch = FrontScratch::new();
         let out = factor_front(&mut a, m, f, &pol, &mut scratch, &mut |a: &mut [f64]| {
             a[..f * m].copy_from_slice(&orig[..f * m])
-        })
-        .unwrap();
-        (a, scratch.rows, scratch.cols, out)
+        })?;
+        Ok((a, scratch.rows, scratch.cols, out))
+    }
+
+    fn run(orig: &[f64], m: usize, f: usize, pol: PivotPolicy) -> Factored {
+        try_run(orig, m, f, pol).unwrap()
     }
 
     #[test]
@@ -608,6 +642,35 @@ mod tests {
             let orig: Vec<f64> = (0..m * m).map(|_| rand(&mut seed)).collect();
             let (a, rows, cols, out) = run(&orig, m, f, policy(true));
             assert_eq!(out.eliminated, f, "m = {m}, f = {f}");
+            check(&orig, &a, m, f, &rows, &cols, out.eliminated);
+        }
+    }
+
+    /// The pivot-by-pivot path alone (the fast path's fallback) on the same
+    /// random fronts, and with many delayed columns spread over several
+    /// panels (rotations behind the candidates).
+    #[test]
+    fn pivot_by_pivot_path() {
+        let mut seed = 17u64;
+        for &(m, f, zeroed) in &[(70usize, 33usize, 0usize), (130, 100, 0), (150, 110, 12)] {
+            let mut orig: Vec<f64> = (0..m * m).map(|_| rand(&mut seed)).collect();
+            let zero_cols: Vec<usize> = (0..zeroed).map(|i| (i * 37 + 5) % f).collect();
+            for &c in &zero_cols {
+                for i in 0..f {
+                    orig[c * m + i] = 0.0;
+                }
+            }
+            let mut a = orig.clone();
+            let (mut rows, mut cols, mut sw) = (Vec::new(), Vec::new(), Vec::new());
+            let out =
+                factor_front_by_pivots(&mut a, m, f, &policy(true), &mut rows, &mut cols, &mut sw)
+                    .unwrap();
+            assert_eq!(out.eliminated, f - zeroed, "m = {m}, f = {f}");
+            let mut delayed: Vec<u32> = cols[out.eliminated..f].to_vec();
+            delayed.sort_unstable();
+            let mut want: Vec<u32> = zero_cols.iter().map(|&c| c as u32).collect();
+            want.sort_unstable();
+            assert_eq!(delayed, want);
             check(&orig, &a, m, f, &rows, &cols, out.eliminated);
         }
     }
@@ -685,8 +748,9 @@ mod tests {
         let _ = (rows, cols);
     }
 
-    /// An exactly singular fully summed block at a root: the zero pivot is
-    /// perturbed and counted; the factors are those of the perturbed matrix.
+    /// An exactly singular fully summed block at a root: an error with
+    /// threshold pivoting; with static pivoting the zero pivot is perturbed
+    /// and counted, and the factors are those of the perturbed matrix.
     #[test]
     fn root_perturbs_zero_pivot() {
         let m = 4;
@@ -703,7 +767,13 @@ mod tests {
         for i in 0..m {
             orig[3 * m + i] = orig[i] + orig[m + i];
         }
-        let (a, rows, cols, out) = run(&orig, m, m, policy(false));
+        // threshold pivoting: a singular root is an error, never a number
+        assert_eq!(
+            try_run(&orig, m, m, policy(false)).map(|r| r.3),
+            Err(FrontError::ZeroPivot)
+        );
+        // static pivoting: perturbed and counted
+        let (a, rows, cols, out) = run(&orig, m, m, static_policy());
         assert_eq!(out.eliminated, 4);
         assert_eq!(out.perturbed, 1);
         assert!((a[15].abs() - 1e-8).abs() < 1e-20);

@@ -35,7 +35,9 @@
 //! Children's contribution blocks are added in a fixed order whatever
 //! thread produced them, so the factors are bit-identical for any count.
 
-use crate::front::{factor_front, FactorScalar, FrontScratch, NonFinitePivot, PivotPolicy};
+use crate::front::{
+    factor_front, FactorScalar, FrontError, FrontScratch, Perturbation, PivotPolicy,
+};
 use crate::ordering::NdTree;
 use crate::LindbladError;
 use qk_buffers::zeroed_vec;
@@ -43,9 +45,10 @@ use qk_buffers::zeroed_vec;
 /// Pivoting of the numeric factorization (see [`crate::front`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Pivoting {
-    /// Threshold partial pivoting inside each front with delayed pivots;
-    /// a pivot that cannot be delayed (at a root) and is zero to round-off
-    /// is perturbed (default, `threshold` = 0.01 as in MUMPS).
+    /// Threshold partial pivoting inside each front with delayed pivots
+    /// (default, `threshold` = 0.01 as in MUMPS); a pivot that cannot be
+    /// delayed (at a root) and is zero to round-off means the matrix is
+    /// singular: an error.
     Delayed {
         /// `u` of the test `|pivot| ≥ u · max |column|`.
         threshold: f64,
@@ -557,15 +560,16 @@ impl<T: FactorScalar> Multifrontal<T> {
                 threshold,
                 tiny,
                 can_delay: true,
-                perturb_below: tiny,
-                perturb_to: perturb,
+                perturb: None,
             },
             Pivoting::Static => PivotPolicy {
                 threshold: 0.0,
                 tiny,
                 can_delay: false,
-                perturb_below: perturb,
-                perturb_to: perturb,
+                perturb: Some(Perturbation {
+                    below: perturb,
+                    to: perturb,
+                }),
             },
         };
         let nn = self.nodes.len();
@@ -965,10 +969,15 @@ fn factor_nodes_impl<T: FactorScalar>(
             ..policy
         };
         let out = factor_front(buf, m, fp, &pol, &mut ws.scratch, &mut |a| assemble(a, fp))
-            .map_err(|NonFinitePivot| {
-                LindbladError::Numerical(
+            .map_err(|e| match e {
+                FrontError::NonFinite => LindbladError::Numerical(
                     "non-finite entry in a front of the multifrontal LU (overflow)".into(),
-                )
+                ),
+                FrontError::ZeroPivot => LindbladError::Singular(format!(
+                    "zero pivot (below {tiny:.1e}) at a root of the multifrontal LU after \
+                     threshold pivoting with delays: the system is singular",
+                    tiny = pol.tiny
+                )),
             })?;
         drop(owned);
         ws.stack.truncate(lowest);
