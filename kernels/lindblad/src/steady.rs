@@ -1500,7 +1500,7 @@ fn refine_solve<T: Scalar>(
             }
             steps += 1;
             let be_new = backward_error(a, a_norm, b, x, r);
-            if !(be_new < be) {
+            if be_new.is_nan() || be_new >= be {
                 // no gain: keep the previous iterate
                 for (xi, di) in x.iter_mut().zip(dx.iter()) {
                     *xi -= *di;
