@@ -1,69 +1,54 @@
-//! The command line: one subcommand per model, shared output flags.
+//! The command line around a model: the generic [`Run`] wrapper adds the output flags
+//! shared by every subcommand to a model's own arguments, builds the model and runs
+//! the sweep. Models never see these flags; this module knows no model (the list of
+//! subcommands is in [`crate::models`]).
 
-use crate::error::DriverError;
-use crate::model::Model;
-use clap::{Args, Parser, Subcommand};
+use crate::model::ModelArgs;
+use clap::Args;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
-#[derive(Parser, Debug)]
-#[command(
-    name = "qk",
-    version,
-    about = "Parameter sweeps of quantum-optics and condensed-matter kernels, split over MPI ranks, written to HDF5",
-    long_about = "Parameter sweeps of quantum-optics and condensed-matter kernels.\n\n\
-Any swept parameter takes a grid: v | v1,v2,... | start:stop:count (inclusive).\n\
-Several swept parameters form a Cartesian product. Run alone (one rank) or under\n\
-mpirun/srun: the grid points are spread over all ranks with dynamic load balancing,\n\
-and rank 0 writes each finished point to the HDF5 file at once."
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
+// One subcommand: the model's arguments, then the output flags (no doc comment: it
+// would replace the model's help line).
+#[derive(Args, Debug)]
+pub struct Run<A: ModelArgs> {
+    #[command(flatten)]
+    pub model: A,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Steady states of the dissipative Lipkin-Meshkov-Glick model (sparse Lindblad solver).
-    Lmg(crate::models::lmg::LmgArgs),
-    /// Lindemann ratio r0/a of a hypercubic crystal (Brillouin-zone quadrature, exact vs Debye).
-    Lindemann(crate::models::lindemann::LindemannArgs),
-    /// Linear spin-wave zero-point quantities of the Heisenberg antiferromagnet.
-    Spinwave(crate::models::spinwave::SpinWaveArgs),
-    /// Two interacting kicked particles in an infinite well (distributed split-operator propagation).
-    Kicked(crate::models::kicked::KickedArgs),
-}
-
-impl Command {
-    /// Validate the arguments and build the model; bad input is an `InputError`.
-    pub fn build(&self) -> Result<(Box<dyn Model>, &OutputArgs), DriverError> {
-        match self {
-            Command::Lmg(a) => Ok((Box::new(crate::models::lmg::LmgModel::new(a)?), &a.output)),
-            Command::Lindemann(a) => Ok((
-                Box::new(crate::models::lindemann::LindemannModel::new(a)?),
-                &a.output,
-            )),
-            Command::Spinwave(a) => Ok((
-                Box::new(crate::models::spinwave::SpinWaveModel::new(a)?),
-                &a.output,
-            )),
-            Command::Kicked(a) => Ok((
-                Box::new(crate::models::kicked::KickedModel::new(a)?),
-                &a.output,
-            )),
+impl<A: ModelArgs> Run<A> {
+    /// Build the model (bad input: one line, exit status 2) and run its sweep.
+    pub fn execute(&self, command_line: String) -> ExitCode {
+        match self.model.build() {
+            Ok(model) => crate::sweep::run(model.as_ref(), &self.output, command_line),
+            Err(e) => {
+                if crate::sysinfo::speaks() {
+                    eprintln!("qk: error: {e}");
+                }
+                ExitCode::from(e.exit_status())
+            }
         }
     }
 }
 
-/// Output flags shared by every subcommand.
+// The output flags of every subcommand (no doc comment: a struct's doc comment would
+// become the subcommand's help line).
 #[derive(Args, Debug, Clone)]
 pub struct OutputArgs {
     /// HDF5 output file (its directory must exist).
     #[arg(short = 'o', long = "output", value_name = "FILE.h5")]
     pub output: PathBuf,
-    /// Complete an interrupted run in FILE (refused if its parameters differ).
+    /// Complete an interrupted run in FILE (refused if its parameters differ); creates FILE
+    /// if it does not exist, so a requeued batch job can always pass it.
     #[arg(long, conflicts_with = "force")]
     pub resume: bool,
-    /// Overwrite FILE if it exists.
+    /// With --resume: also recompute the points that failed (their failed flag and error
+    /// are cleared when they succeed).
+    #[arg(long, requires = "resume")]
+    pub retry_failed: bool,
+    /// Replace FILE if it exists (refused while another job holds it).
     #[arg(long)]
     pub force: bool,
     /// No progress output.

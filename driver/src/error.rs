@@ -35,6 +35,9 @@ pub enum DriverError {
     Io(#[from] std::io::Error),
     #[error("MPI: {0}")]
     Mpi(String),
+    /// A defect of a model's declarations (e.g. an observable over an unknown axis).
+    #[error("model defect: {0}")]
+    Model(String),
 }
 
 impl DriverError {

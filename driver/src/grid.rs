@@ -6,8 +6,6 @@
 //! slowest, which is also the order of the leading dimensions of every
 //! `/results/<obs>` dataset.
 
-use crate::error::{DriverError, InputError};
-
 /// The values an axis takes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AxisValues {
@@ -30,6 +28,14 @@ impl AxisValues {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The largest value of an integer axis (`None` for other kinds or when empty).
+    pub fn max_int(&self) -> Option<i64> {
+        match self {
+            AxisValues::Int(v) => v.iter().copied().max(),
+            _ => None,
+        }
     }
 
     /// The value of entry `i` as the task sees it (labels: their index).
@@ -71,17 +77,143 @@ pub struct Axis {
     pub description: String,
 }
 
-/// Parse a real grid `v | v1,v2,… | start:stop:count` given to `flag`.
-/// Values must be finite.
-pub fn parse_real(flag: &str, text: &str) -> Result<Vec<f64>, DriverError> {
-    let bad = |msg: String| -> DriverError { InputError::new(flag, msg).into() };
+impl Axis {
+    fn with(name: &str, flag: &str, values: AxisValues, units: &str, description: &str) -> Axis {
+        Axis {
+            name: name.into(),
+            flag: flag.into(),
+            values,
+            units: units.into(),
+            description: description.into(),
+        }
+    }
+
+    /// The axis `name` (dataset `/grid/<name>`) of a real grid given to `flag`.
+    pub fn real(name: &str, flag: &str, grid: &RealGrid, units: &str, description: &str) -> Axis {
+        Self::with(
+            name,
+            flag,
+            AxisValues::Real(grid.0.clone()),
+            units,
+            description,
+        )
+    }
+
+    /// The axis `name` of an integer grid given to `flag`.
+    pub fn int(name: &str, flag: &str, grid: &IntGrid, units: &str, description: &str) -> Axis {
+        Self::with(
+            name,
+            flag,
+            AxisValues::Int(grid.0.clone()),
+            units,
+            description,
+        )
+    }
+
+    /// The axis `name` of labels (named choices) given to `flag`; a task sees the index.
+    pub fn labels(
+        name: &str,
+        flag: &str,
+        labels: Vec<String>,
+        units: &str,
+        description: &str,
+    ) -> Axis {
+        Self::with(name, flag, AxisValues::Label(labels), units, description)
+    }
+}
+
+/// Why a grid argument could not be parsed (clap adds the flag).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct GridError(pub String);
+
+/// A real grid `v | v1,v2,… | start:stop:count` (inclusive ends, finite values), parsed by
+/// clap: `#[arg(long, allow_hyphen_values = true)] h: RealGrid`, or with a range rule
+/// `#[arg(long, value_parser = grid::positive)]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RealGrid(pub Vec<f64>);
+
+/// An integer grid (same syntax, every value a whole number).
+#[derive(Clone, Debug, PartialEq)]
+pub struct IntGrid(pub Vec<i64>);
+
+impl std::str::FromStr for RealGrid {
+    type Err = GridError;
+    fn from_str(text: &str) -> Result<Self, GridError> {
+        parse_reals(text).map(RealGrid)
+    }
+}
+
+impl std::str::FromStr for IntGrid {
+    type Err = GridError;
+    fn from_str(text: &str) -> Result<Self, GridError> {
+        parse_reals(text)?
+            .iter()
+            .map(|&x| {
+                if x.fract() != 0.0 || x.abs() > 9.0e15 {
+                    Err(GridError(format!("{x} is not a whole number")))
+                } else {
+                    Ok(x as i64)
+                }
+            })
+            .collect::<Result<_, _>>()
+            .map(IntGrid)
+    }
+}
+
+fn reals_where(text: &str, ok: fn(f64) -> bool, rule: &str) -> Result<RealGrid, GridError> {
+    let g: RealGrid = text.parse()?;
+    match g.0.iter().find(|&&v| !ok(v)) {
+        Some(v) => Err(GridError(format!("{v} is not allowed: {rule}"))),
+        None => Ok(g),
+    }
+}
+
+fn ints_where(text: &str, ok: fn(i64) -> bool, rule: &str) -> Result<IntGrid, GridError> {
+    let g: IntGrid = text.parse()?;
+    match g.0.iter().find(|&&v| !ok(v)) {
+        Some(v) => Err(GridError(format!("{v} is not allowed: {rule}"))),
+        None => Ok(g),
+    }
+}
+
+/// Value parser: a real grid of positive values.
+pub fn positive(text: &str) -> Result<RealGrid, GridError> {
+    reals_where(text, |x| x > 0.0, "must be positive")
+}
+
+/// Value parser: a real grid of non-negative values.
+pub fn non_negative(text: &str) -> Result<RealGrid, GridError> {
+    reals_where(text, |x| x >= 0.0, "must be at least 0")
+}
+
+/// Value parser: an integer grid of values at least 1.
+pub fn positive_ints(text: &str) -> Result<IntGrid, GridError> {
+    ints_where(text, |n| n >= 1, "must be at least 1")
+}
+
+/// Value parser: an integer grid of values in `LO..=HI`.
+pub fn ints_in<const LO: i64, const HI: i64>(text: &str) -> Result<IntGrid, GridError> {
+    let g: IntGrid = text.parse()?;
+    match g.0.iter().find(|&&v| !(LO..=HI).contains(&v)) {
+        Some(v) => Err(GridError(format!(
+            "{v} is not allowed: must lie in {LO}..={HI}"
+        ))),
+        None => Ok(g),
+    }
+}
+
+/// Parse `v | v1,v2,… | start:stop:count` into its values (finite). A range whose values
+/// alone would not fit in this node's memory is refused before anything is allocated.
+pub fn parse_reals(text: &str) -> Result<Vec<f64>, GridError> {
+    let bad = |msg: String| GridError(msg);
     let text = text.trim();
     if text.is_empty() {
         return Err(bad(
             "empty grid; expected v, v1,v2,... or start:stop:count".into()
         ));
     }
-    let number = |s: &str| -> Result<f64, DriverError> {
+    let number = |s: &str| -> Result<f64, GridError> {
         let s = s.trim();
         let x: f64 = s
             .parse()
@@ -117,6 +249,7 @@ pub fn parse_real(flag: &str, text: &str) -> Result<Vec<f64>, DriverError> {
             }
             return Ok(vec![start]);
         }
+        crate::limits::check_axis_length(count as u64).map_err(bad)?;
         let n = count as usize;
         let step = (stop - start) / (count - 1) as f64;
         // Endpoints exact; interior points by start + i*step.
@@ -131,78 +264,6 @@ pub fn parse_real(flag: &str, text: &str) -> Result<Vec<f64>, DriverError> {
             .collect())
     } else {
         text.split(',').map(number).collect()
-    }
-}
-
-/// Parse an integer grid (`v | v1,v2,… | start:stop:count`); every value must be a
-/// whole number.
-pub fn parse_int(flag: &str, text: &str) -> Result<Vec<i64>, DriverError> {
-    let reals = parse_real(flag, text)?;
-    reals
-        .iter()
-        .map(|&x| {
-            if x.fract() != 0.0 || x.abs() > 9.0e15 {
-                Err(InputError::new(flag, format!("{x} is not a whole number")).into())
-            } else {
-                Ok(x as i64)
-            }
-        })
-        .collect()
-}
-
-/// Parse a comma-separated list of labels, each one of `allowed`.
-pub fn parse_labels(flag: &str, text: &str, allowed: &[&str]) -> Result<Vec<String>, DriverError> {
-    text.split(',')
-        .map(|s| {
-            let s = s.trim();
-            if allowed.contains(&s) {
-                Ok(s.to_string())
-            } else {
-                Err(InputError::new(
-                    flag,
-                    format!(
-                        "unknown value '{s}' (expected one of: {})",
-                        allowed.join(", ")
-                    ),
-                )
-                .into())
-            }
-        })
-        .collect()
-}
-
-/// A real axis parsed from the grid `text` given to `flag`, every value of which must
-/// satisfy `ok` (otherwise an input error saying `what`).
-pub fn real_axis(
-    name: &str,
-    flag: &str,
-    text: &str,
-    units: &str,
-    description: &str,
-    ok: impl Fn(f64) -> bool,
-    what: &str,
-) -> Result<Axis, DriverError> {
-    let values = parse_real(flag, text)?;
-    require(flag, &values, ok, what)?;
-    Ok(Axis {
-        name: name.into(),
-        flag: flag.into(),
-        values: AxisValues::Real(values),
-        units: units.into(),
-        description: description.into(),
-    })
-}
-
-/// An input error naming `flag` for the first of `values` that fails `ok`.
-pub fn require(
-    flag: &str,
-    values: &[f64],
-    ok: impl Fn(f64) -> bool,
-    what: &str,
-) -> Result<(), InputError> {
-    match values.iter().find(|&&v| !ok(v)) {
-        Some(v) => Err(InputError::new(flag, format!("{v} is not allowed: {what}"))),
-        None => Ok(()),
     }
 }
 
@@ -222,9 +283,11 @@ impl Grid {
         self.axes.iter().map(|a| a.values.len()).collect()
     }
 
-    /// Number of grid points.
+    /// Number of grid points (saturating: a grid that large is refused before use).
     pub fn len(&self) -> usize {
-        self.shape().iter().product()
+        self.shape()
+            .iter()
+            .fold(1usize, |a, &b| a.saturating_mul(b))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -261,65 +324,70 @@ impl Grid {
 mod tests {
     use super::*;
 
+    fn reals(text: &str) -> Vec<f64> {
+        text.parse::<RealGrid>().unwrap().0
+    }
+
     #[test]
     fn single_list_and_range() {
-        assert_eq!(parse_real("--h", "0.5").unwrap(), vec![0.5]);
-        assert_eq!(
-            parse_real("--h", "-0.3, 0.005,1e-2").unwrap(),
-            vec![-0.3, 0.005, 0.01]
-        );
-        let r = parse_real("--h", "-0.5:1.5:5").unwrap();
-        assert_eq!(r, vec![-0.5, 0.0, 0.5, 1.0, 1.5]);
-        assert_eq!(parse_real("--h", "2:2:1").unwrap(), vec![2.0]);
+        assert_eq!(reals("0.5"), vec![0.5]);
+        assert_eq!(reals("-0.3, 0.005,1e-2"), vec![-0.3, 0.005, 0.01]);
+        assert_eq!(reals("-0.5:1.5:5"), vec![-0.5, 0.0, 0.5, 1.0, 1.5]);
+        assert_eq!(reals("2:2:1"), vec![2.0]);
         // the stop value is hit exactly even when the step is not representable
-        let r = parse_real("--h", "0:1:201").unwrap();
+        let r = reals("0:1:201");
         assert_eq!(r.len(), 201);
         assert_eq!(*r.last().unwrap(), 1.0);
     }
 
     #[test]
-    fn bad_grids_name_the_flag() {
-        for bad in [
-            "", "abc", "1,,2", "0:1:0", "0:1:-3", "0:1", "0:1:2:3", "nan", "inf", "1,NaN",
-            "0:1:1.5", "0:1:1",
+    fn bad_grids_say_why() {
+        for (bad, why) in [
+            ("", "empty"),
+            ("abc", "not a number"),
+            ("1,,2", "not a number"),
+            ("0:1:0", "at least 1"),
+            ("0:1:-3", "at least 1"),
+            ("0:1", "start:stop:count"),
+            ("0:1:2:3", "start:stop:count"),
+            ("nan", "finite"),
+            ("inf", "finite"),
+            ("1,NaN", "finite"),
+            ("0:1:1.5", "whole number"),
+            ("0:1:1", "start = stop"),
         ] {
-            let e = parse_real("--gamma-a", bad).unwrap_err().to_string();
-            assert!(e.contains("--gamma-a"), "{bad}: {e}");
+            let e = bad.parse::<RealGrid>().unwrap_err().to_string();
+            assert!(e.contains(why), "{bad}: {e}");
         }
     }
 
     #[test]
-    fn integer_grids() {
-        assert_eq!(parse_int("--n", "25,50,100").unwrap(), vec![25, 50, 100]);
-        assert_eq!(parse_int("--n", "10:40:4").unwrap(), vec![10, 20, 30, 40]);
-        assert!(parse_int("--n", "2.5")
-            .unwrap_err()
-            .to_string()
-            .contains("--n"));
-        assert!(parse_int("--n", "10:20:3").is_ok());
-        assert!(parse_int("--n", "10:21:3").is_err());
+    fn a_range_larger_than_memory_is_refused_before_allocation() {
+        let e = "0:1:100000000000000".parse::<RealGrid>().unwrap_err();
+        assert!(e.to_string().contains("memory"), "{e}");
     }
 
     #[test]
-    fn labels() {
-        assert_eq!(
-            parse_labels("--lattice", "square,cubic", &["square", "cubic"])
-                .unwrap()
-                .len(),
-            2
-        );
-        assert!(parse_labels("--lattice", "hex", &["square", "cubic"]).is_err());
+    fn integer_grids_and_rules() {
+        let ints = |t: &str| t.parse::<IntGrid>().map(|g| g.0);
+        assert_eq!(ints("25,50,100").unwrap(), vec![25, 50, 100]);
+        assert_eq!(ints("10:40:4").unwrap(), vec![10, 20, 30, 40]);
+        assert!(ints("2.5").unwrap_err().to_string().contains("whole"));
+        assert!(ints("10:20:3").is_ok());
+        assert!(ints("10:21:3").is_err());
+        assert!(positive_ints("0").is_err() && positive_ints("1,2").is_ok());
+        assert!(ints_in::<1, 3>("1,3").is_ok());
+        assert!(ints_in::<1, 3>("1,4")
+            .unwrap_err()
+            .to_string()
+            .contains("1..=3"));
+        assert!(positive("0.1,0").is_err() && positive("0.1").is_ok());
+        assert!(non_negative("-0.1").is_err() && non_negative("0").is_ok());
     }
 
     #[test]
     fn row_major_points() {
-        let axis = |name: &str, v: Vec<f64>| Axis {
-            name: name.into(),
-            flag: format!("--{name}"),
-            values: AxisValues::Real(v),
-            units: String::new(),
-            description: String::new(),
-        };
+        let axis = |name: &str, v: Vec<f64>| Axis::real(name, "--x", &RealGrid(v), "", "");
         let g = Grid::new(vec![
             axis("a", vec![1.0, 2.0]),
             axis("b", vec![10.0, 20.0, 30.0]),

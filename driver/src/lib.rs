@@ -2,50 +2,91 @@
 //! balancing, HDF5 output written as points finish, and `--resume`.
 //!
 //! Data flows one way: CLI → [`grid::Grid`] of points → [`schedule`] hands
-//! points to ranks → a model's [`model::Worker`] computes a point's record →
-//! rank 0 writes it with [`output::Output`] and marks it done.
+//! points to ranks → a model's [`model::Worker`] computes a point's
+//! [`model::Record`] → rank 0 checks it against the declared observables and
+//! writes it with [`output::Output`], marking it done.
 //!
 //! Exit status: 0 when the sweep finished (numerically failed points are
 //! recorded per point, see `/status/error`), 2 for bad input (one line naming
 //! the flag, nothing written), 1 for I/O or MPI failure.
+//!
+//! # How to add a model
+//!
+//! A model is one file plus one registration line; nothing else in the driver changes.
+//!
+//! 1. Write `driver/src/models/<name>.rs` (start from `spinwave.rs`, the smallest) with
+//!    - the arguments: `#[derive(clap::Args, Debug)] pub struct FooArgs`, whose doc
+//!      comment is the subcommand's help line. Swept parameters are grids parsed by clap:
+//!      `h: grid::RealGrid` (any finite values; add `allow_hyphen_values = true` so that
+//!      `--h -0.5` parses), `value_parser = grid::positive`, `grid::non_negative`,
+//!      `grid::positive_ints` or `grid::ints_in::<1, 3>` for a range rule, and
+//!      `grid::IntGrid` for whole numbers. Enumerated options are `#[derive(clap::ValueEnum)]`
+//!      enums (`#[arg(long, value_enum, default_value_t = Method::Direct)]`). Do not add
+//!      output flags: [`cli::Run`] adds `-o`, `--resume`, `--retry-failed`, `--force`,
+//!      `-q` to every subcommand;
+//!    - `impl ModelArgs for FooArgs`: `build` checks what clap could not (rules across
+//!      flags) with an [`error::InputError`] naming the flag, and returns the model;
+//!    - `impl Model for FooModel`: `name`, `grid` (one [`grid::Axis`] per parameter, fixed
+//!      ones of length 1: `Axis::real(name, flag, &grid, units, description)`),
+//!      `observables` ([`model::ObservableSpec::scalar`], or `ObservableSpec::over` with
+//!      the names of [`model::Model::extra_axes`] for arrays), `options` (**every**
+//!      option that can change a result, e.g. with [`model::enum_option`]: recorded as root
+//!      attributes and checked by `--resume`), `settings` (recorded options that cannot
+//!      change a result, e.g. a thread count), `memory_per_rank` (so the driver refuses
+//!      sizes the node cannot hold), `cost` and `ranks_per_task` where they matter, and
+//!      `worker`;
+//!    - `impl Worker for FooWorker`: `compute(&mut self, task: &Task)` reads
+//!      `task.point` (one value per axis), `task.index` (the point's stable index in the
+//!      full grid: seed random streams with it) and `task.comm` (the ranks computing the
+//!      point), and returns `Record::new().scalar("a", a).array("b", &b)`, one slot per
+//!      observable in declaration order, optionally `.method("label")` (which method
+//!      produced the result, written to `/status/method`), or a [`error::PointError`]
+//!      saying why the point failed.
+//! 2. Add one line `foo => Foo(FooArgs),` to the `register_models!` list in
+//!    `driver/src/models/mod.rs`: `qk foo` exists.
+//! 3. Test it end to end in `tests/` (see `tests/common/mod.rs`): the results against
+//!    a reference, bad input exiting 2 naming the flag, `--resume` refusing a changed
+//!    option, 1 and 2 ranks giving identical results.
+//!
+//! The driver checks each record against the declared observables (a missing, extra,
+//! misnamed, short or long slot makes the point fail with that reason), refuses non-finite
+//! values unless [`model::Model::accepts_non_finite`] documents them, writes the
+//! observables, the axes as dimension scales, the options, and the status of every point.
 
 pub mod cli;
 pub mod error;
 pub mod grid;
+pub mod limits;
 pub mod model;
 pub mod models;
 pub mod output;
 pub mod progress;
+pub mod record;
 pub mod schedule;
+pub mod sweep;
 pub mod sysinfo;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::Parser;
-use error::{DriverError, InputError};
-use model::Model;
-use mpi::topology::{Communicator, SimpleCommunicator};
-use mpi::traits::Root;
 use std::process::ExitCode;
-use std::time::Instant;
 
 /// Commit the binary was built from.
 pub const GIT_COMMIT: &str = env!("QK_GIT_COMMIT");
 
-/// Refuse a point whose estimated peak memory exceeds this node's memory.
-pub fn check_memory(flag: &str, what: &str, estimate_bytes: u64) -> Result<(), InputError> {
-    let Some(total) = sysinfo::total_memory_bytes() else {
-        return Ok(());
-    };
-    if estimate_bytes > total {
-        return Err(InputError::new(
-            flag,
-            format!(
-                "{what} needs an estimated {} but this node has {}; choose a smaller size",
-                sysinfo::format_bytes(estimate_bytes),
-                sysinfo::format_bytes(total)
-            ),
-        ));
-    }
-    Ok(())
+#[derive(Parser, Debug)]
+#[command(
+    name = "qk",
+    version,
+    about = "Parameter sweeps of quantum-optics and condensed-matter kernels, split over MPI ranks, written to HDF5",
+    long_about = "Parameter sweeps of quantum-optics and condensed-matter kernels.\n\n\
+Any swept parameter takes a grid: v | v1,v2,... | start:stop:count (inclusive).\n\
+Several swept parameters form a Cartesian product. Run alone (one rank) or under\n\
+mpirun/srun: the grid points are spread over all ranks with dynamic load balancing,\n\
+and rank 0 writes the finished points to the HDF5 file as they come."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: models::Command,
 }
 
 fn quote(arg: &str) -> String {
@@ -60,15 +101,52 @@ fn quote(arg: &str) -> String {
     }
 }
 
+/// A command-line error as one line naming the flag (clap's own rendering spans
+/// several lines with usage and tips).
+fn one_line(e: &clap::Error) -> String {
+    let flag = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(s)) => s.split(' ').next().unwrap_or(s).to_string(),
+        _ => String::new(),
+    };
+    let value = match e.get(ContextKind::InvalidValue) {
+        Some(ContextValue::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    match e.kind() {
+        ErrorKind::ValueValidation if !flag.is_empty() => {
+            let why = std::error::Error::source(e)
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| format!("'{value}' is not allowed"));
+            format!("{flag}: {why}")
+        }
+        ErrorKind::MissingRequiredArgument => match e.get(ContextKind::InvalidArg) {
+            Some(ContextValue::Strings(v)) => format!("missing {}", v.join(", ")),
+            _ => "a required flag is missing".into(),
+        },
+        ErrorKind::InvalidValue if !flag.is_empty() => {
+            let valid = match e.get(ContextKind::ValidValue) {
+                Some(ContextValue::Strings(v)) => format!(" (expected one of: {})", v.join(", ")),
+                _ => String::new(),
+            };
+            format!("{flag}: '{value}' is not allowed{valid}")
+        }
+        _ => {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("").trim();
+            first.strip_prefix("error: ").unwrap_or(first).to_string()
+        }
+    }
+}
+
 pub fn main() -> ExitCode {
     sysinfo::tune_mpi_start_up();
-    // Only the first rank speaks about bad input; every rank validates the same way.
-    let speaks = sysinfo::launcher_rank().unwrap_or(0) == 0;
-    let cli = match cli::Cli::try_parse() {
+    let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            if speaks || !e.use_stderr() {
-                let _ = e.print();
+            if !e.use_stderr() {
+                let _ = e.print(); // --help, --version
+            } else if sysinfo::speaks() {
+                eprintln!("qk: error: {}", one_line(&e));
             }
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
@@ -77,158 +155,5 @@ pub fn main() -> ExitCode {
         .map(|a| quote(&a))
         .collect::<Vec<_>>()
         .join(" ");
-    let (model, output) = match cli.command.build() {
-        Ok(x) => x,
-        Err(e) => {
-            if speaks {
-                eprintln!("qk: error: {e}");
-            }
-            return ExitCode::from(e.exit_status());
-        }
-    };
-    run(model.as_ref(), output, command_line)
-}
-
-fn gather_hosts(world: &SimpleCommunicator) -> Vec<String> {
-    const LEN: usize = 64;
-    let mut name = [0u8; LEN];
-    let host = mpi::environment::processor_name().unwrap_or_default();
-    let bytes = host.as_bytes();
-    let n = bytes.len().min(LEN);
-    name[..n].copy_from_slice(&bytes[..n]);
-    let root = world.process_at_rank(0);
-    if world.rank() == 0 {
-        let mut all = vec![0u8; LEN * world.size() as usize];
-        root.gather_into_root(&name[..], &mut all[..]);
-        let mut hosts: Vec<String> = all
-            .chunks(LEN)
-            .map(|c| {
-                String::from_utf8_lossy(c)
-                    .trim_end_matches('\0')
-                    .to_string()
-            })
-            .collect();
-        hosts.sort();
-        hosts.dedup();
-        hosts
-    } else {
-        root.gather_into(&name[..]);
-        Vec::new()
-    }
-}
-
-fn run(model: &dyn Model, out: &cli::OutputArgs, command_line: String) -> ExitCode {
-    let Some((universe, threading)) = mpi::initialize_with_threading(mpi::Threading::Multiple)
-    else {
-        eprintln!("qk: error: MPI was already initialised");
-        return ExitCode::from(1);
-    };
-    let world = universe.world();
-    let rank = world.rank();
-    let size = world.size() as usize;
-    let hosts = gather_hosts(&world);
-
-    let r = model.ranks_per_task();
-    // Rank 0 checks the output and opens it; everyone learns the verdict.
-    let mut prepared: Option<(output::Output, Vec<usize>)> = None;
-    let mut verdict: u8 = 0;
-    if rank == 0 {
-        let prepare = || -> Result<(output::Output, Vec<usize>), DriverError> {
-            if size % r != 0 {
-                return Err(InputError::new(
-                    "--ranks-per-task",
-                    format!("{r} does not divide the {size} MPI ranks; choose a divisor of {size}"),
-                )
-                .into());
-            }
-            let exists = output::check_output_path(&out.output, out.resume, out.force)?;
-            let info = output::RunInfo {
-                command_line: command_line.clone(),
-                mpi_library: mpi::environment::library_version()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string(),
-                mpi_ranks: size,
-                hosts: hosts.clone(),
-            };
-            if exists && out.resume {
-                output::Output::resume(&out.output, model)
-            } else {
-                let o = output::Output::create(&out.output, model, &info)?;
-                Ok((o, (0..model.grid().len()).collect()))
-            }
-        };
-        match prepare() {
-            Ok(p) => prepared = Some(p),
-            Err(e) => {
-                eprintln!("qk: error: {e}");
-                verdict = e.exit_status();
-            }
-        }
-    }
-    world.process_at_rank(0).broadcast_into(&mut verdict);
-    if verdict != 0 {
-        return ExitCode::from(verdict);
-    }
-
-    let start = Instant::now();
-    let total = model.grid().len();
-    let outcome = if let Some((mut output, pending)) = prepared {
-        let mut progress = progress::Progress::new(total, total - pending.len(), out.quiet);
-        let mut sink = |result: schedule::TaskResult| -> Result<(), DriverError> {
-            output.write(&result)?;
-            let failed = result.outcome.is_err();
-            if let (Err(e), false) = (&result.outcome, out.quiet) {
-                progress_note(&model.grid().point(result.index), model, e);
-            }
-            progress.point_finished(failed);
-            Ok(())
-        };
-        let r = schedule::run_sweep(&world, threading, model, pending, &mut sink);
-        progress.finish();
-        r.and_then(|()| {
-            let failed = output.failed_count()?;
-            if !out.quiet {
-                eprintln!(
-                    "qk: wrote {}: {} points, {} failed{}, {:.2} s on {} rank{}",
-                    out.output.display(),
-                    total,
-                    failed,
-                    if failed > 0 {
-                        " (see /status/error)"
-                    } else {
-                        ""
-                    },
-                    start.elapsed().as_secs_f64(),
-                    size,
-                    if size == 1 { "" } else { "s" }
-                );
-            }
-            Ok(())
-        })
-    } else {
-        schedule::run_sweep(&world, threading, model, Vec::new(), &mut |_| Ok(()))
-    };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("qk: error: {e}");
-            if size > 1 {
-                world.abort(1);
-            }
-            ExitCode::from(e.exit_status())
-        }
-    }
-}
-
-fn progress_note(point: &[f64], model: &dyn Model, e: &error::PointError) {
-    let at: Vec<String> = model
-        .grid()
-        .axes
-        .iter()
-        .zip(point)
-        .filter(|(a, _)| a.values.len() > 1)
-        .map(|(a, v)| format!("{}={}", a.name, v))
-        .collect();
-    eprintln!("qk: point {} failed: {e}", at.join(" "));
+    cli.command.execute(command_line)
 }

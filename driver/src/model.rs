@@ -1,51 +1,72 @@
-//! How a model plugs into the sweep engine.
+//! The model contract: how a model plugs into the sweep engine.
 //!
-//! A model owns its grid (every parameter is an axis), declares its
-//! observables, and makes one [`Worker`] per rank. Workers keep per-rank plans
-//! (for instance a symbolic factorisation for one system size) across the
-//! tasks they are handed. Kernels stay free of CLI, HDF5 and scheduling: the
-//! model files in `models/` are the only place where both meet.
+//! A model is three things, all in one file under `models/`:
+//!
+//! - its command-line arguments, a `#[derive(clap::Args)]` struct implementing
+//!   [`ModelArgs`] (the struct's doc comment is the subcommand's help line; the output
+//!   flags `-o/--resume/--force/...` are added by the generic [`crate::cli::Run`]
+//!   wrapper, never by the model);
+//! - a [`Model`]: the parameter [`Grid`], the declared observables, the options that can
+//!   change a result, a memory estimate, and a factory of workers;
+//! - a [`Worker`] per rank: it computes one [`Task`] (a grid point with its stable index
+//!   and the communicator of the ranks computing it) into a [`Record`] of named slots, or
+//!   fails with a [`PointError`].
+//!
+//! The driver checks every record against the declared observables (names, order,
+//! lengths) on the rank that computed it and again on rank 0 after it crossed MPI: a
+//! short, long or misnamed record is a failed point with its reason, never a panic and
+//! never a number in the file. Kernels stay free of CLI, HDF5 and scheduling: the model
+//! files are the only place where both meet.
 
-use crate::error::PointError;
+use crate::error::{DriverError, PointError};
 use crate::grid::{AxisValues, Grid};
+pub use crate::record::Record;
 use mpi::topology::SimpleCommunicator;
 
-/// One observable written to `/results/<name>` with shape `[grid axes…, shape…]`.
+/// The command-line arguments of one subcommand: a `#[derive(clap::Args, Debug)]` struct
+/// whose doc comment is the subcommand's one-line help.
+pub trait ModelArgs: clap::Args + clap::FromArgMatches + std::fmt::Debug {
+    /// Validate the arguments that clap could not validate alone (cross-flag rules) and
+    /// build the model. Bad input is an [`crate::error::InputError`] naming the flag.
+    fn build(&self) -> Result<Box<dyn Model>, DriverError>;
+}
+
+/// One observable written to `/results/<name>` with shape `[grid axes…, dims…]`.
 #[derive(Clone, Debug)]
 pub struct ObservableSpec {
     pub name: String,
     pub units: String,
     pub description: String,
-    /// Trailing (per point) dimensions; empty for a scalar.
-    pub shape: Vec<usize>,
+    /// Names of the trailing (per point) axes, each one of the model's
+    /// [`Model::extra_axes`]; empty for a scalar.
+    pub dims: Vec<String>,
 }
 
 impl ObservableSpec {
+    /// A single number per grid point.
     pub fn scalar(name: &str, units: &str, description: &str) -> Self {
+        Self::over(name, units, description, &[])
+    }
+
+    /// An array per grid point over the named extra axes (row-major, the first slowest).
+    pub fn over(name: &str, units: &str, description: &str, dims: &[&str]) -> Self {
         ObservableSpec {
             name: name.into(),
             units: units.into(),
             description: description.into(),
-            shape: vec![],
+            dims: dims.iter().map(|d| d.to_string()).collect(),
         }
-    }
-
-    /// Number of values per grid point.
-    pub fn len(&self) -> usize {
-        self.shape.iter().product()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
-/// An axis dataset that is not a parameter, e.g. the kicks at which a time
-/// series was observed (`/grid/kick`).
+/// An axis dataset that is not a parameter: a trailing axis of some observables, e.g.
+/// the kicks at which a time series was observed (`/grid/kick`).
 #[derive(Clone, Debug)]
 pub struct ExtraAxis {
     pub name: String,
-    pub values: Vec<f64>,
+    /// The flag that sets its length (named when the output would be too large).
+    pub flag: String,
+    pub values: AxisValues,
     pub units: String,
     pub description: String,
 }
@@ -70,19 +91,48 @@ pub struct TableColumn {
     pub description: String,
 }
 
+/// Estimated peak memory of one rank while it computes points of the model (plans,
+/// work arrays, one record), for the up-front refusal of sizes the node cannot hold.
+#[derive(Clone, Debug)]
+pub struct MemoryEstimate {
+    pub bytes_per_rank: u64,
+    /// The flag whose value drives the estimate (named in the refusal).
+    pub flag: String,
+    /// What needs the memory, e.g. "N = 400 with --ordering nd".
+    pub what: String,
+}
+
+/// One grid point handed to a worker.
+pub struct Task<'a> {
+    /// The point's index in the full grid (row-major over the axes, the first axis
+    /// slowest): the same whichever rank computes it, in whichever order, before or after
+    /// `--resume`. Seed counter-based random streams with it.
+    pub index: usize,
+    /// Parameter values, one per grid axis (a label axis gives the label's index).
+    pub point: &'a [f64],
+    /// The ranks computing this point together (`MPI_COMM_SELF` when one rank does).
+    pub comm: &'a SimpleCommunicator,
+}
+
 pub trait Model: Sync {
-    /// Subcommand name, recorded in the output.
+    /// Subcommand name, recorded in the output (root attribute `model`).
     fn name(&self) -> &'static str;
     /// The parameter grid.
     fn grid(&self) -> &Grid;
-    /// Run options that are not grid axes but change the results (for the
-    /// resume check and the root attributes), as (name, value).
+    /// Every option that is not a grid axis and can change a result, as (name, value):
+    /// written as root attributes and part of the `--resume` signature.
     fn options(&self) -> Vec<(String, String)> {
         Vec::new()
     }
-    /// Observables, in the order a worker returns them (concatenated, row-major).
+    /// Options recorded as root attributes that cannot change a result (e.g. a thread
+    /// count when results are bit-identical for any), hence not part of the signature:
+    /// a resume may use other values (the file keeps those of the run that created it).
+    fn settings(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+    /// Observables, in the order a worker's record holds them.
     fn observables(&self) -> Vec<ObservableSpec>;
-    /// Non-parameter axes written under `/grid/`.
+    /// Non-parameter axes written under `/grid/` (the trailing axes of observables).
     fn extra_axes(&self) -> Vec<ExtraAxis> {
         Vec::new()
     }
@@ -90,15 +140,15 @@ pub trait Model: Sync {
     fn extra_tables(&self) -> Vec<Table> {
         Vec::new()
     }
-    /// Whether a worker's `values` that contain a non-finite entry are nevertheless a
-    /// legitimate result. Called only for such records; by default (`false`) the point
-    /// is recorded as failed ("non-finite value in results"), since numerical failure
-    /// must never be written as a number. A model overrides this only where a NaN is
-    /// the documented meaning of a result, and should accept exactly that case (e.g. a
-    /// divergent integral whose `diverges` observable is 1 and whose NaN entries are
-    /// the documented ones).
-    fn accepts_non_finite(&self, values: &[f64]) -> bool {
-        let _ = values;
+    /// Whether a record that contains a non-finite entry is nevertheless a legitimate
+    /// result. Called only for such records (already checked against the declared
+    /// observables); by default (`false`) the point is recorded as failed ("non-finite
+    /// value in results"), since numerical failure must never be written as a number. A
+    /// model overrides this only where a NaN is the documented meaning of a result, and
+    /// should accept exactly that case (e.g. a divergent integral whose `diverges`
+    /// observable is 1 and whose NaN entries are the documented ones).
+    fn accepts_non_finite(&self, record: &Record) -> bool {
+        let _ = record;
         false
     }
     /// Relative cost of a point; the scheduler hands out the most expensive first.
@@ -110,14 +160,34 @@ pub trait Model: Sync {
     fn ranks_per_task(&self) -> usize {
         1
     }
-    /// A fresh per-rank worker.
+    /// Peak memory of one rank (see [`MemoryEstimate`]); `None` when negligible. The
+    /// driver multiplies it by the ranks placed on each node and compares with the
+    /// node's memory (or its cgroup limit) before anything is written.
+    fn memory_per_rank(&self) -> Option<MemoryEstimate> {
+        None
+    }
+    /// A fresh per-rank worker. Workers keep per-rank plans (for instance a symbolic
+    /// factorisation for one system size) across the tasks they are handed.
     fn worker(&self) -> Box<dyn Worker + '_>;
 }
 
 pub trait Worker {
-    /// Compute one grid point; all observables concatenated in declaration order.
-    /// `comm` is the sub-communicator of the ranks computing this point
-    /// (`MPI_COMM_SELF` when one rank computes it).
-    fn compute(&mut self, point: &[f64], comm: &SimpleCommunicator)
-        -> Result<Vec<f64>, PointError>;
+    /// Compute one grid point into a record holding every declared observable, in
+    /// declaration order (see [`Record`]); a numerical failure is a [`PointError`]
+    /// saying why. Every rank of `task.comm` is handed the same task.
+    fn compute(&mut self, task: &Task<'_>) -> Result<Record, PointError>;
+}
+
+/// An enumerated option's value spelled as on the command line.
+pub fn spelled<E: clap::ValueEnum>(value: &E) -> String {
+    value
+        .to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
+}
+
+/// `(name, value)` of an enumerated option for [`Model::options`], the value spelled as
+/// on the command line.
+pub fn enum_option<E: clap::ValueEnum>(name: &str, value: &E) -> (String, String) {
+    (name.to_string(), spelled(value))
 }

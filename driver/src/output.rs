@@ -20,7 +20,8 @@
 
 use crate::error::{DriverError, InputError};
 use crate::grid::AxisValues;
-use crate::model::{Model, ObservableSpec};
+use crate::model::Model;
+use crate::record::{RecordLayout, SlotSpec, METHOD_LEN};
 use crate::schedule::TaskResult;
 use hdf5::types::{FixedAscii, VarLenUnicode};
 use hdf5::{Dataset, File, Hyperslab, Location, SliceOrIndex};
@@ -39,7 +40,7 @@ pub struct RunInfo {
 }
 
 /// The run's identity for `--resume`: model, every axis and option, the observables.
-pub fn signature(model: &dyn Model) -> Vec<String> {
+pub fn signature(model: &dyn Model, layout: &RecordLayout) -> Vec<String> {
     let mut lines = vec![format!("model={}", model.name())];
     for a in &model.grid().axes {
         lines.push(format!("{}={}", a.name, a.values.canonical()));
@@ -47,7 +48,7 @@ pub fn signature(model: &dyn Model) -> Vec<String> {
     for (k, v) in model.options() {
         lines.push(format!("{k}={v}"));
     }
-    for o in model.observables() {
+    for o in &layout.slots {
         lines.push(format!("observable {}{:?}", o.name, o.shape));
     }
     lines
@@ -57,8 +58,9 @@ pub struct Output {
     path: PathBuf,
     file: File,
     grid_rank: usize,
-    results: Vec<(Dataset, ObservableSpec)>,
+    results: Vec<(Dataset, SlotSpec)>,
     done: Dataset,
+    method: Dataset,
     failed: Dataset,
     wall_time: Dataset,
     rank: Dataset,
@@ -136,7 +138,12 @@ pub fn utc_now() -> String {
 
 impl Output {
     /// Create a new file (truncating an existing one: the caller has checked `--force`).
-    pub fn create(path: &Path, model: &dyn Model, info: &RunInfo) -> Result<Output, DriverError> {
+    pub fn create(
+        path: &Path,
+        model: &dyn Model,
+        layout: &RecordLayout,
+        info: &RunInfo,
+    ) -> Result<Output, DriverError> {
         let e = h5err(path);
         let file = File::create(path).map_err(&e)?;
         let grid = model.grid();
@@ -157,10 +164,10 @@ impl Output {
             for a in &grid.axes {
                 str_attr(root, &a.name, &a.values.canonical())?;
             }
-            for (k, v) in model.options() {
+            for (k, v) in model.options().into_iter().chain(model.settings()) {
                 str_attr(root, &k, &v)?;
             }
-            str_list_attr(root, "signature", &signature(model))?;
+            str_list_attr(root, "signature", &signature(model, layout))?;
             Ok(())
         };
         attrs().map_err(&e)?;
@@ -174,12 +181,10 @@ impl Output {
                 str_attr(&ds, "flag", &a.flag)?;
             }
             for x in model.extra_axes() {
-                let ds = g
-                    .new_dataset_builder()
-                    .with_data(x.values.as_slice())
-                    .create(x.name.as_str())?;
+                let ds = values_dataset(&g, &x.name, &x.values)?;
                 str_attr(&ds, "units", &x.units)?;
                 str_attr(&ds, "description", &x.description)?;
+                str_attr(&ds, "flag", &x.flag)?;
             }
             Ok(())
         };
@@ -202,9 +207,9 @@ impl Output {
         let axis_names: Vec<String> = grid.axes.iter().map(|a| a.name.clone()).collect();
         let make = || -> hdf5::Result<()> {
             let r = file.create_group("results")?;
-            for o in model.observables() {
+            for (o, slot) in model.observables().iter().zip(&layout.slots) {
                 let mut full = shape.clone();
-                full.extend_from_slice(&o.shape);
+                full.extend_from_slice(&slot.shape);
                 let ds = preallocated(&r, &o.name, &full, f64::NAN)?;
                 str_attr(&ds, "units", &o.units)?;
                 str_attr(&ds, "description", &o.description)?;
@@ -243,16 +248,27 @@ impl Output {
                 "",
                 "why the point failed (empty when it did not)",
             )?;
+            status(
+                preallocated(&s, "method", &shape, FixedAscii::<METHOD_LEN>::new())?,
+                "",
+                "which method produced the result (the model's provenance label; empty: the model's only method)",
+            )?;
             Ok(())
         };
         make().map_err(&e)?;
         file.flush().map_err(&e)?;
-        Self::attach(path, file, model)
+        Self::attach(path, file, layout)
     }
 
     /// Open an existing file to complete it; refuse if it belongs to other parameters.
     /// Returns the output and the points still to do.
-    pub fn resume(path: &Path, model: &dyn Model) -> Result<(Output, Vec<usize>), DriverError> {
+    /// With `retry_failed` the failed points are to do again too.
+    pub fn resume(
+        path: &Path,
+        model: &dyn Model,
+        layout: &RecordLayout,
+        retry_failed: bool,
+    ) -> Result<(Output, Vec<usize>), DriverError> {
         let file = File::open_rw(path).map_err(|err| {
             InputError::new(
                 "--resume",
@@ -272,7 +288,7 @@ impl Output {
                     ),
                 )
             })?;
-        let wanted = signature(model);
+        let wanted = signature(model, layout);
         if stored != wanted {
             let diff = wanted
                 .iter()
@@ -289,28 +305,36 @@ impl Output {
             )
             .into());
         }
-        let out = Self::attach(path, file, model)?;
+        let out = Self::attach(path, file, layout)?;
         let done: Vec<u8> = out.done.read_raw().map_err(h5err(path))?;
+        let failed: Vec<u8> = if retry_failed {
+            out.failed.read_raw().map_err(h5err(path))?
+        } else {
+            vec![0; done.len()]
+        };
         let pending = done
             .iter()
+            .zip(&failed)
             .enumerate()
-            .filter(|(_, &d)| d == 0)
+            .filter(|(_, (&d, &f))| d == 0 || f != 0)
             .map(|(i, _)| i)
             .collect();
         Ok((out, pending))
     }
 
-    fn attach(path: &Path, file: File, model: &dyn Model) -> Result<Output, DriverError> {
+    fn attach(path: &Path, file: File, layout: &RecordLayout) -> Result<Output, DriverError> {
         let e = h5err(path);
-        let results = model
-            .observables()
-            .into_iter()
-            .map(|o| Ok((file.dataset(&format!("results/{}", o.name))?, o)))
+        let results = layout
+            .slots
+            .iter()
+            .map(|o| Ok((file.dataset(&format!("results/{}", o.name))?, o.clone())))
             .collect::<hdf5::Result<Vec<_>>>()
             .map_err(&e)?;
-        let grid_shape = model.grid().shape();
+        let done = file.dataset("status/done").map_err(&e)?;
+        let grid_shape = done.shape();
         Ok(Output {
-            done: file.dataset("status/done").map_err(&e)?,
+            done,
+            method: file.dataset("status/method").map_err(&e)?,
             failed: file.dataset("status/failed").map_err(&e)?,
             wall_time: file.dataset("status/wall_time").map_err(&e)?,
             rank: file.dataset("status/rank").map_err(&e)?,
@@ -349,7 +373,7 @@ impl Output {
             Ok(values) => {
                 let mut offset = 0;
                 for (ds, spec) in &self.results {
-                    let n = spec.len();
+                    let n = spec.len;
                     let view = ndarray::ArrayViewD::from_shape(
                         ndarray::IxDyn(&spec.shape),
                         &values[offset..offset + n],
@@ -361,31 +385,34 @@ impl Output {
                 }
             }
             Err(err) => {
-                let text: String = err
-                    .0
-                    .chars()
-                    .map(|c| {
-                        if c.is_ascii() && !c.is_ascii_control() {
-                            c
-                        } else {
-                            '?'
-                        }
-                    })
-                    .collect();
-                let mut cut = text.as_str();
-                if cut.len() >= ERROR_LEN {
-                    cut = &cut[..ERROR_LEN - 1];
-                }
-                let msg =
-                    FixedAscii::<ERROR_LEN>::from_ascii(cut.as_bytes()).expect("sanitised ASCII");
-                write_scalar_at(&self.error, sel0.clone(), msg).map_err(&e)?;
+                write_scalar_at(&self.error, sel0.clone(), fixed_ascii::<ERROR_LEN>(&err.0))
+                    .map_err(&e)?;
                 write_scalar_at(&self.failed, sel0.clone(), 1u8).map_err(&e)?;
             }
         }
+        if result.outcome.is_ok() && self.was_failed(&sel0).map_err(&e)? {
+            // a retried point that now succeeded: clear its failure
+            write_scalar_at(&self.error, sel0.clone(), FixedAscii::<ERROR_LEN>::new())
+                .map_err(&e)?;
+            write_scalar_at(&self.failed, sel0.clone(), 0u8).map_err(&e)?;
+        }
+        write_scalar_at(
+            &self.method,
+            sel0.clone(),
+            fixed_ascii::<METHOD_LEN>(&result.method),
+        )
+        .map_err(&e)?;
         write_scalar_at(&self.wall_time, sel0.clone(), result.wall_time).map_err(&e)?;
         write_scalar_at(&self.rank, sel0.clone(), result.rank).map_err(&e)?;
         write_scalar_at(&self.done, sel0, 1u8).map_err(&e)?;
         self.file.flush().map_err(&e)
+    }
+
+    fn was_failed(&self, sel: &Hyperslab) -> hdf5::Result<bool> {
+        let v = self
+            .failed
+            .read_slice::<u8, _, ndarray::IxDyn>(sel.clone())?;
+        Ok(v.iter().any(|&f| f != 0))
     }
 
     /// Points that failed so far (for the summary).
@@ -410,6 +437,22 @@ fn preallocated<T: hdf5::H5Type + Into<hdf5::types::OwnedDynValue>>(
         .fill_value(fill)
         .shape(shape.to_vec())
         .create(name)
+}
+
+/// `text` as fixed-length ASCII of at most `N - 1` bytes (other characters as `?`).
+fn fixed_ascii<const N: usize>(text: &str) -> FixedAscii<N> {
+    let clean: Vec<u8> = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c as u8
+            } else {
+                b'?'
+            }
+        })
+        .take(N - 1)
+        .collect();
+    FixedAscii::<N>::from_ascii(&clean).expect("sanitised ASCII fits")
 }
 
 fn write_scalar_at<T: hdf5::H5Type>(ds: &Dataset, sel: Hyperslab, value: T) -> hdf5::Result<()> {

@@ -15,11 +15,12 @@
 //! point index, or −1 to stop. Points are handed out most expensive first.
 
 use crate::error::{DriverError, PointError};
-use crate::model::Model;
+use crate::model::{Model, Task};
+use crate::record::RecordLayout;
 use mpi::point_to_point::{Destination, MatchedReceiveVec, Source};
 use mpi::topology::{Color, Communicator, SimpleCommunicator};
 use mpi::traits::Root;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -30,7 +31,10 @@ const TAG_TASK: i32 = 12;
 #[derive(Clone, Debug, PartialEq)]
 pub struct TaskResult {
     pub index: usize,
+    /// The record's values (checked against the declared observables), or why it failed.
     pub outcome: Result<Vec<f64>, PointError>,
+    /// Which method produced the result (the worker's provenance label; may be empty).
+    pub method: String,
     /// Wall time of the computation in seconds.
     pub wall_time: f64,
     /// World rank of the group leader that computed it.
@@ -38,14 +42,19 @@ pub struct TaskResult {
 }
 
 impl TaskResult {
+    /// Wire format: index u64, wall time f64, rank i32, 1 (values) or 0 (error), then for
+    /// values the label's length (u16), the label and the f64 values, for an error its text.
     fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(24);
+        let mut out = Vec::with_capacity(32);
         out.extend_from_slice(&(self.index as u64).to_le_bytes());
         out.extend_from_slice(&self.wall_time.to_le_bytes());
         out.extend_from_slice(&self.rank.to_le_bytes());
         match &self.outcome {
             Ok(values) => {
                 out.push(1);
+                let label = &self.method.as_bytes()[..self.method.len().min(u16::MAX as usize)];
+                out.extend_from_slice(&(label.len() as u16).to_le_bytes());
+                out.extend_from_slice(label);
                 for v in values {
                     out.extend_from_slice(&v.to_le_bytes());
                 }
@@ -58,6 +67,8 @@ impl TaskResult {
         out
     }
 
+    /// The inverse of [`Self::encode`]; `None` for a message too short for its header.
+    /// A values part that is not a whole number of f64 is kept as the error it is.
     fn decode(bytes: &[u8]) -> Option<TaskResult> {
         if bytes.len() < 21 {
             return None;
@@ -66,20 +77,52 @@ impl TaskResult {
         let wall_time = f64::from_le_bytes(bytes[8..16].try_into().ok()?);
         let rank = i32::from_le_bytes(bytes[16..20].try_into().ok()?);
         let body = &bytes[21..];
-        let outcome = if bytes[20] == 1 {
-            Ok(body
-                .chunks_exact(8)
-                .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
-                .collect())
+        let (outcome, method) = if bytes[20] == 1 {
+            let parsed = (|| {
+                let n = u16::from_le_bytes(body.get(0..2)?.try_into().ok()?) as usize;
+                let label = String::from_utf8_lossy(body.get(2..2 + n)?).into_owned();
+                let values = body.get(2 + n..)?;
+                (values.len() % 8 == 0).then(|| {
+                    let v: Vec<f64> = values
+                        .chunks_exact(8)
+                        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+                        .collect();
+                    (v, label)
+                })
+            })();
+            match parsed {
+                Some((v, label)) => (Ok(v), label),
+                None => (
+                    Err(PointError(
+                        "malformed result message from the computing rank".into(),
+                    )),
+                    String::new(),
+                ),
+            }
         } else {
-            Err(PointError(String::from_utf8_lossy(body).into_owned()))
+            (
+                Err(PointError(String::from_utf8_lossy(body).into_owned())),
+                String::new(),
+            )
         };
         Some(TaskResult {
             index,
             outcome,
+            method,
             wall_time,
             rank,
         })
+    }
+
+    /// A failure of the point at `index` found by the coordinator (not by the worker).
+    fn failed(index: usize, rank: i32, why: String) -> TaskResult {
+        TaskResult {
+            index,
+            outcome: Err(PointError(why)),
+            method: String::new(),
+            wall_time: f64::NAN,
+            rank,
+        }
     }
 }
 
@@ -98,6 +141,7 @@ pub fn rank0_computes(ranks_per_task: usize, threading: mpi::Threading) -> bool 
 
 fn compute_point(
     model: &dyn Model,
+    layout: &RecordLayout,
     worker: &mut dyn crate::model::Worker,
     index: usize,
     comm: &SimpleCommunicator,
@@ -105,24 +149,85 @@ fn compute_point(
 ) -> TaskResult {
     let point = model.grid().point(index);
     let start = Instant::now();
-    let outcome = match worker.compute(&point, comm) {
-        Ok(values)
-            if values.iter().any(|v| !v.is_finite()) && !model.accepts_non_finite(&values) =>
-        {
-            let names: Vec<String> = model.observables().into_iter().map(|o| o.name).collect();
-            Err(PointError(format!(
-                "non-finite value in results ({})",
-                names.join(", ")
-            )))
-        }
-        other => other,
+    let task = Task {
+        index,
+        point: &point,
+        comm,
+    };
+    let (outcome, method) = match worker.compute(&task) {
+        Ok(record) => match layout.check(&record) {
+            Err(e) => (Err(e), String::new()),
+            Ok(())
+                if record.values().iter().any(|v| !v.is_finite())
+                    && !model.accepts_non_finite(&record) =>
+            {
+                let slots = layout.non_finite_slots(record.values()).join(", ");
+                (
+                    Err(PointError(format!("non-finite value in results ({slots})"))),
+                    String::new(),
+                )
+            }
+            Ok(()) => {
+                let (values, method) = record.into_parts();
+                (Ok(values), method)
+            }
+        },
+        Err(e) => (Err(e), String::new()),
     };
     TaskResult {
         index,
         outcome,
+        method,
         wall_time: start.elapsed().as_secs_f64(),
         rank: world_rank,
     }
+}
+
+/// The result of the point `sent` to `source`, from the message `bytes` that came back:
+/// a message that cannot be read, that names another point, or whose values do not
+/// have the declared length makes that point fail (the sender's own check should have
+/// caught it; this guards what crossed MPI). `None` for a first request (nothing sent).
+fn received_result(
+    bytes: &[u8],
+    sent: Option<i64>,
+    source: i32,
+    layout: &RecordLayout,
+) -> Option<TaskResult> {
+    let expected = sent.filter(|&i| i >= 0).map(|i| i as usize)?;
+    let mut result = match TaskResult::decode(bytes) {
+        Some(r) if r.index == expected => r,
+        Some(r) => {
+            return Some(TaskResult::failed(
+                expected,
+                source,
+                format!(
+                    "rank {source} answered for point {} instead of {expected}",
+                    r.index
+                ),
+            ))
+        }
+        None => {
+            return Some(TaskResult::failed(
+                expected,
+                source,
+                format!(
+                    "unreadable result message ({} bytes) from rank {source}",
+                    bytes.len()
+                ),
+            ))
+        }
+    };
+    if let Ok(values) = &result.outcome {
+        if values.len() != layout.total {
+            result.outcome = Err(PointError(format!(
+                "rank {source} sent {} values, the observables declare {}",
+                values.len(),
+                layout.total
+            )));
+            result.method.clear();
+        }
+    }
+    Some(result)
 }
 
 /// Run the sweep over `pending` (point indices). On world rank 0, `sink` is
@@ -132,6 +237,7 @@ pub fn run_sweep(
     world: &SimpleCommunicator,
     threading: mpi::Threading,
     model: &dyn Model,
+    layout: &RecordLayout,
     pending: Vec<usize>,
     sink: &mut dyn FnMut(TaskResult) -> Result<(), DriverError>,
 ) -> Result<(), DriverError> {
@@ -155,13 +261,14 @@ pub fn run_sweep(
     let is_leader = rank as usize % r == 0;
 
     if rank == 0 {
-        coordinate(world, threading, model, pending, group_comm, sink)
+        coordinate(world, threading, model, layout, pending, group_comm, sink)
     } else if is_leader {
-        lead(world, model, group_comm);
+        lead(world, model, layout, group_comm);
         Ok(())
     } else {
         follow(
             model,
+            layout,
             group_comm.expect("groups exist when ranks_per_task > 1"),
         );
         Ok(())
@@ -169,7 +276,7 @@ pub fn run_sweep(
 }
 
 /// A non-leader member of a group: compute whatever the leader broadcasts.
-fn follow(model: &dyn Model, group: SimpleCommunicator) {
+fn follow(model: &dyn Model, layout: &RecordLayout, group: SimpleCommunicator) {
     let mut worker = model.worker();
     let world_rank = mpi::topology::SimpleCommunicator::world().rank();
     loop {
@@ -178,12 +285,24 @@ fn follow(model: &dyn Model, group: SimpleCommunicator) {
         if index < 0 {
             break;
         }
-        compute_point(model, worker.as_mut(), index as usize, &group, world_rank);
+        compute_point(
+            model,
+            layout,
+            worker.as_mut(),
+            index as usize,
+            &group,
+            world_rank,
+        );
     }
 }
 
 /// A group leader other than world rank 0.
-fn lead(world: &SimpleCommunicator, model: &dyn Model, group: Option<SimpleCommunicator>) {
+fn lead(
+    world: &SimpleCommunicator,
+    model: &dyn Model,
+    layout: &RecordLayout,
+    group: Option<SimpleCommunicator>,
+) {
     let self_comm = SimpleCommunicator::self_comm();
     let comm = group.as_ref().unwrap_or(&self_comm);
     let mut worker = model.worker();
@@ -199,8 +318,15 @@ fn lead(world: &SimpleCommunicator, model: &dyn Model, group: Option<SimpleCommu
         if index < 0 {
             break;
         }
-        message =
-            compute_point(model, worker.as_mut(), index as usize, comm, world.rank()).encode();
+        message = compute_point(
+            model,
+            layout,
+            worker.as_mut(),
+            index as usize,
+            comm,
+            world.rank(),
+        )
+        .encode();
     }
 }
 
@@ -209,6 +335,7 @@ fn coordinate(
     world: &SimpleCommunicator,
     threading: mpi::Threading,
     model: &dyn Model,
+    layout: &RecordLayout,
     pending: Vec<usize>,
     group: Option<SimpleCommunicator>,
     sink: &mut dyn FnMut(TaskResult) -> Result<(), DriverError>,
@@ -229,6 +356,8 @@ fn coordinate(
     };
     let mut remote_leaders = size / r - 1;
     let local = rank0_computes(r, threading);
+    // the point each remote leader was last sent (its next message carries its result)
+    let mut in_flight: HashMap<i32, i64> = HashMap::new();
 
     std::thread::scope(|scope| -> Result<(), DriverError> {
         let (task_tx, task_rx) = mpsc::channel::<Option<usize>>();
@@ -244,7 +373,7 @@ fn coordinate(
                         let mut b = index as i64;
                         g.0.process_at_rank(0).broadcast_into(&mut b);
                     }
-                    let result = compute_point(model, worker.as_mut(), index, comm, 0);
+                    let result = compute_point(model, layout, worker.as_mut(), index, comm, 0);
                     if result_tx.send(result).is_err() {
                         break;
                     }
@@ -311,11 +440,12 @@ fn coordinate(
                         let (bytes, _) = probed.matched_receive_vec::<u8>();
                         let next: i64 = queue.pop_front().map(|i| i as i64).unwrap_or(-1);
                         world.process_at_rank(source).send_with_tag(&next, TAG_TASK);
+                        let sent = in_flight.insert(source, next);
                         if next < 0 {
                             remote_leaders -= 1;
                         }
                         progressed = true;
-                        if let Some(result) = TaskResult::decode(&bytes) {
+                        if let Some(result) = received_result(&bytes, sent, source, layout) {
                             sink(result)?;
                         }
                     }
@@ -339,23 +469,61 @@ fn coordinate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::SlotSpec;
+
+    fn ok(index: usize, values: Vec<f64>) -> TaskResult {
+        TaskResult {
+            index,
+            outcome: Ok(values),
+            method: "nd/real/direct".into(),
+            wall_time: 0.25,
+            rank: 3,
+        }
+    }
 
     #[test]
     fn result_round_trip() {
-        let ok = TaskResult {
-            index: 42,
-            outcome: Ok(vec![1.5, -2.0, 1e-300]),
-            wall_time: 0.25,
-            rank: 3,
-        };
+        let ok = ok(42, vec![1.5, -2.0, 1e-300]);
         assert_eq!(TaskResult::decode(&ok.encode()).unwrap(), ok);
         let err = TaskResult {
             index: 7,
             outcome: Err(PointError("singular matrix".into())),
+            method: String::new(),
             wall_time: 1.0,
             rank: 1,
         };
         assert_eq!(TaskResult::decode(&err.encode()).unwrap(), err);
         assert!(TaskResult::decode(&[]).is_none());
+    }
+
+    #[test]
+    fn a_bad_message_fails_the_point_that_was_sent() {
+        let layout = RecordLayout {
+            slots: vec![SlotSpec {
+                name: "a".into(),
+                shape: vec![2],
+                len: 2,
+            }],
+            total: 2,
+        };
+        let good = ok(5, vec![1.0, 2.0]);
+        assert_eq!(
+            received_result(&good.encode(), Some(5), 3, &layout),
+            Some(good.clone())
+        );
+        // first request: no result
+        assert_eq!(received_result(&[], None, 3, &layout), None);
+        let failed = |bytes: &[u8], sent: i64| {
+            let r = received_result(bytes, Some(sent), 3, &layout).unwrap();
+            assert_eq!(r.index, sent as usize);
+            r.outcome.unwrap_err().0
+        };
+        // short and long records, a truncated message, another point, garbage
+        assert!(failed(&ok(5, vec![1.0]).encode(), 5).contains("1 values"));
+        assert!(failed(&ok(5, vec![1.0; 3]).encode(), 5).contains("3 values"));
+        let bytes = good.encode();
+        assert!(failed(&bytes[..bytes.len() - 3], 5).contains("malformed"));
+        assert!(failed(&good.encode(), 6).contains("instead of 6"));
+        assert!(failed(&[1, 2, 3], 5).contains("unreadable"));
     }
 }

@@ -85,11 +85,61 @@ pub fn auto_threads() -> usize {
 /// Human-readable bytes.
 pub fn format_bytes(b: u64) -> String {
     let b = b as f64;
-    if b >= 1024.0_f64.powi(3) {
+    if b >= 1024.0_f64.powi(4) {
+        format!("{:.1} TiB", b / 1024.0_f64.powi(4))
+    } else if b >= 1024.0_f64.powi(3) {
         format!("{:.1} GiB", b / 1024.0_f64.powi(3))
     } else if b >= 1024.0_f64.powi(2) {
         format!("{:.1} MiB", b / 1024.0_f64.powi(2))
     } else {
         format!("{:.0} KiB", b / 1024.0)
+    }
+}
+
+/// Whether this process speaks for the run about bad input: the first rank of a
+/// launch, or a process started without a launcher (every rank validates the same way).
+pub fn speaks() -> bool {
+    launcher_rank().unwrap_or(0) == 0
+}
+
+/// A thread count option: `auto` (this node's cores shared among the ranks placed on
+/// it, see [`auto_threads`]) or a number ≥ 1. Parsed by clap (`threads: Threads`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Threads {
+    Auto,
+    Count(usize),
+}
+
+impl Threads {
+    /// The number of threads this resolves to on this node.
+    pub fn resolve(self) -> usize {
+        match self {
+            Threads::Auto => auto_threads(),
+            Threads::Count(t) => t,
+        }
+    }
+}
+
+impl std::str::FromStr for Threads {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(Threads::Auto),
+            t => match t.parse::<usize>() {
+                Ok(t) if t >= 1 => Ok(Threads::Count(t)),
+                _ => Err(format!(
+                    "'{t}' is not a thread count: use a whole number ≥ 1 or auto"
+                )),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Threads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Threads::Auto => write!(f, "auto"),
+            Threads::Count(t) => write!(f, "{t}"),
+        }
     }
 }

@@ -11,30 +11,33 @@
 //! Results (trailing time axis `/grid/kick`: the observed kicks, every
 //! `--observe-every` kicks and the last one): `p1_sq`, `p2_sq`, `purity`,
 //! `norm`; with `--momentum-at`, `momentum_p1` of shape
-//! `[grid…, len(momentum_at), n1]` (axis `/grid/momentum_kick`), the
-//! sine-basis distribution `P(k1)`, `p = ħ k1`.
+//! `[grid…, len(momentum_at), n1]` (axes `/grid/momentum_kick` and
+//! `/grid/mode1` = 1…n1), the sine-basis distribution `P(k1)`, `p = ħ k1`.
 //!
 //! With `--ranks-per-task R` each point runs on a sub-communicator of R ranks
 //! (slab-decomposed grid); results do not depend on R.
 
 use crate::error::{DriverError, InputError, PointError};
-use crate::grid::{self, real_axis, Axis, AxisValues, Grid};
-use crate::model::{ExtraAxis, Model, ObservableSpec, Worker};
-use clap::Args;
-use mpi::topology::SimpleCommunicator;
+use crate::grid::{self, Axis, AxisValues, Grid, IntGrid, RealGrid};
+use crate::model::{
+    enum_option, ExtraAxis, MemoryEstimate, Model, ModelArgs, ObservableSpec, Record, Task,
+    Worker,
+};
+use clap::{Args, ValueEnum};
 use qk_propagator::{Interaction, KickedParams, Propagator};
 
+/// Two interacting kicked particles in an infinite well (distributed split-operator propagation).
 #[derive(Args, Debug)]
 pub struct KickedArgs {
     /// Effective Planck constant ħ_eff > 0 (grid).
-    #[arg(long = "hbar", value_name = "GRID", allow_hyphen_values = true)]
-    pub hbar: String,
+    #[arg(long = "hbar", value_name = "GRID", allow_hyphen_values = true, value_parser = grid::positive)]
+    pub hbar: RealGrid,
     /// Mass m > 0 of particle 2; particle 1 has mass 1 (grid).
-    #[arg(long = "mass", value_name = "GRID", allow_hyphen_values = true)]
-    pub mass: String,
+    #[arg(long = "mass", value_name = "GRID", allow_hyphen_values = true, value_parser = grid::positive)]
+    pub mass: RealGrid,
     /// Interaction strength ε of ε exp(−λ(x1−x2)²) (grid).
     #[arg(long = "eps", value_name = "GRID", allow_hyphen_values = true)]
-    pub eps: String,
+    pub eps: RealGrid,
     /// Kick strength K1 on particle 1 (grid).
     #[arg(
         long = "k1",
@@ -42,7 +45,7 @@ pub struct KickedArgs {
         default_value = "1.8",
         allow_hyphen_values = true
     )]
-    pub k1: String,
+    pub k1: RealGrid,
     /// Kick strength K2 on particle 2 (grid).
     #[arg(
         long = "k2",
@@ -50,7 +53,7 @@ pub struct KickedArgs {
         default_value = "0",
         allow_hyphen_values = true
     )]
-    pub k2: String,
+    pub k2: RealGrid,
     /// Interaction range parameter λ (grid).
     #[arg(
         long = "lambda",
@@ -58,13 +61,13 @@ pub struct KickedArgs {
         default_value = "10",
         allow_hyphen_values = true
     )]
-    pub lambda: String,
+    pub lambda: RealGrid,
     /// Interior grid points along x1 (one value ≥ 1).
-    #[arg(long = "n1", value_name = "N1", allow_hyphen_values = true)]
-    pub n1: String,
+    #[arg(long = "n1", value_name = "N1", allow_hyphen_values = true, value_parser = grid::positive_ints)]
+    pub n1: IntGrid,
     /// Interior grid points along x2 (one value ≥ 1).
-    #[arg(long = "n2", value_name = "N2", allow_hyphen_values = true)]
-    pub n2: String,
+    #[arg(long = "n2", value_name = "N2", allow_hyphen_values = true, value_parser = grid::positive_ints)]
+    pub n2: IntGrid,
     /// Number of kicks (periods) to propagate, ≥ 1.
     #[arg(long = "kicks", value_name = "K", allow_hyphen_values = true)]
     pub kicks: i64,
@@ -80,9 +83,10 @@ pub struct KickedArgs {
     #[arg(
         long = "interaction",
         value_name = "MODE",
-        default_value = "continuous"
+        value_enum,
+        default_value_t = InteractionArg::Continuous
     )]
-    pub interaction: String,
+    pub interaction: InteractionArg,
     /// Record the observables every this many kicks (and after the last kick), ≥ 1.
     #[arg(
         long = "observe-every",
@@ -93,7 +97,7 @@ pub struct KickedArgs {
     pub observe_every: i64,
     /// Kicks at which to record the momentum distribution of particle 1 (comma list), e.g. 500.
     #[arg(long = "momentum-at", value_name = "KICKS", allow_hyphen_values = true)]
-    pub momentum_at: Option<String>,
+    pub momentum_at: Option<IntGrid>,
     /// MPI ranks that propagate one grid point together (must divide the rank count).
     #[arg(
         long = "ranks-per-task",
@@ -102,8 +106,28 @@ pub struct KickedArgs {
         allow_hyphen_values = true
     )]
     pub ranks_per_task: i64,
-    #[command(flatten)]
-    pub output: crate::cli::OutputArgs,
+}
+
+/// `--interaction`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InteractionArg {
+    Continuous,
+    Kicked,
+}
+
+impl From<InteractionArg> for Interaction {
+    fn from(i: InteractionArg) -> Self {
+        match i {
+            InteractionArg::Continuous => Interaction::Continuous,
+            InteractionArg::Kicked => Interaction::Kicked,
+        }
+    }
+}
+
+impl ModelArgs for KickedArgs {
+    fn build(&self) -> Result<Box<dyn Model>, DriverError> {
+        Ok(Box::new(KickedModel::new(self)?))
+    }
 }
 
 pub struct KickedModel {
@@ -113,6 +137,7 @@ pub struct KickedModel {
     kicks: usize,
     substeps: usize,
     interaction: Interaction,
+    interaction_arg: InteractionArg,
     observe_every: usize,
     observed: Vec<usize>,
     momentum_at: Vec<usize>,
@@ -122,33 +147,16 @@ pub struct KickedModel {
 fn single_size(
     flag: &str,
     name: &str,
-    text: &str,
+    grid: &IntGrid,
     description: &str,
 ) -> Result<(usize, Axis), DriverError> {
-    let v = grid::parse_int(flag, text)?;
-    if v.len() != 1 {
+    if grid.0.len() != 1 {
         return Err(
             InputError::new(flag, "takes one value (it fixes the shape of the results)").into(),
         );
     }
-    if v[0] < 1 {
-        return Err(InputError::new(
-            flag,
-            format!("{} is not allowed: need at least 1 grid point", v[0]),
-        )
-        .into());
-    }
-    let n = usize::try_from(v[0]).map_err(|_| InputError::new(flag, "too large"))?;
-    Ok((
-        n,
-        Axis {
-            name: name.into(),
-            flag: flag.into(),
-            values: AxisValues::Int(v),
-            units: "1".into(),
-            description: description.into(),
-        },
-    ))
+    let n = usize::try_from(grid.0[0]).map_err(|_| InputError::new(flag, "too large"))?;
+    Ok((n, Axis::int(name, flag, grid, "1", description)))
 }
 
 fn at_least_one(flag: &str, v: i64) -> Result<usize, InputError> {
@@ -163,63 +171,49 @@ fn at_least_one(flag: &str, v: i64) -> Result<usize, InputError> {
 
 impl KickedModel {
     pub fn new(a: &KickedArgs) -> Result<Self, DriverError> {
-        let pos = |x: f64| x > 0.0;
-        let any = |_: f64| true;
         let dimless = "1 (dimensionless units of seed 002)";
-        let hbar = real_axis(
+        let hbar = Axis::real(
             "hbar",
             "--hbar",
             &a.hbar,
             dimless,
             "effective Planck constant ħ_eff",
-            pos,
-            "ħ must be positive",
-        )?;
-        let mass = real_axis(
+        );
+        let mass = Axis::real(
             "mass",
             "--mass",
             &a.mass,
             dimless,
             "mass m of particle 2 (particle 1 has mass 1)",
-            pos,
-            "the mass must be positive",
-        )?;
-        let eps = real_axis(
+        );
+        let eps = Axis::real(
             "eps",
             "--eps",
             &a.eps,
             dimless,
             "interaction strength ε of ε exp(−λ(x1−x2)²)",
-            any,
-            "",
-        )?;
-        let k1 = real_axis(
+        );
+        let k1 = Axis::real(
             "k1",
             "--k1",
             &a.k1,
             dimless,
             "kick strength K1 of K1 cos x1 Σδ(t−n)",
-            any,
-            "",
-        )?;
-        let k2 = real_axis(
+        );
+        let k2 = Axis::real(
             "k2",
             "--k2",
             &a.k2,
             dimless,
             "kick strength K2 of K2 cos x2 Σδ(t−n)",
-            any,
-            "",
-        )?;
-        let lambda = real_axis(
+        );
+        let lambda = Axis::real(
             "lambda",
             "--lambda",
             &a.lambda,
             dimless,
             "range parameter λ of exp(−λ(x1−x2)²)",
-            any,
-            "",
-        )?;
+        );
         let (n1, n1_axis) = single_size(
             "--n1",
             "n1",
@@ -236,26 +230,12 @@ impl KickedModel {
         let substeps = at_least_one("--substeps", a.substeps)?;
         let observe_every = at_least_one("--observe-every", a.observe_every)?;
         let ranks_per_task = at_least_one("--ranks-per-task", a.ranks_per_task)?;
-        let interaction = match a.interaction.as_str() {
-            "continuous" => Interaction::Continuous,
-            "kicked" => Interaction::Kicked,
-            other => {
-                return Err(InputError::new(
-                    "--interaction",
-                    format!("{other:?} is not allowed: choose continuous or kicked"),
-                )
-                .into())
-            }
-        };
-        let mut observed: Vec<usize> = (1..=kicks).filter(|k| k % observe_every == 0).collect();
-        if observed.last() != Some(&kicks) {
-            observed.push(kicks);
-        }
+        let interaction = Interaction::from(a.interaction);
         let momentum_at = match &a.momentum_at {
             None => Vec::new(),
-            Some(text) => {
+            Some(grid) => {
                 let mut v = Vec::new();
-                for k in grid::parse_int("--momentum-at", text)? {
+                for &k in &grid.0 {
                     if k < 1 || k as u64 > kicks as u64 {
                         return Err(InputError::new(
                             "--momentum-at",
@@ -270,12 +250,17 @@ impl KickedModel {
                 v
             }
         };
-        let est = qk_propagator::estimate_memory_bytes_per_rank(n1, n2, ranks_per_task);
-        crate::check_memory(
-            "--n1",
-            &format!("a {n1} × {n2} grid on {ranks_per_task} rank(s) per task (per rank)"),
-            est,
+        // the time axis's length, checked before it is materialized
+        let t = kicks / observe_every + usize::from(kicks % observe_every != 0);
+        crate::limits::check_record_bytes(
+            "--kicks",
+            &format!("{kicks} kicks observed every {observe_every}"),
+            (4 * t as u64 + (momentum_at.len() * n1) as u64).saturating_mul(8),
         )?;
+        let mut observed: Vec<usize> = (1..=kicks).filter(|k| k % observe_every == 0).collect();
+        if observed.last() != Some(&kicks) {
+            observed.push(kicks);
+        }
         Ok(KickedModel {
             grid: Grid::new(vec![hbar, mass, eps, k1, k2, lambda, n1_axis, n2_axis]),
             n1,
@@ -283,6 +268,7 @@ impl KickedModel {
             kicks,
             substeps,
             interaction,
+            interaction_arg: a.interaction,
             observe_every,
             observed,
             momentum_at,
@@ -316,27 +302,24 @@ impl Model for KickedModel {
     }
 
     fn options(&self) -> Vec<(String, String)> {
-        let inter = match self.interaction {
-            Interaction::Continuous => "continuous",
-            Interaction::Kicked => "kicked",
-        };
         let mom: Vec<String> = self.momentum_at.iter().map(|k| k.to_string()).collect();
         vec![
             ("kicks".into(), self.kicks.to_string()),
             ("substeps".into(), self.substeps.to_string()),
-            ("interaction".into(), inter.into()),
+            enum_option("interaction", &self.interaction_arg),
             ("observe_every".into(), self.observe_every.to_string()),
             ("momentum_at".into(), mom.join(",")),
         ]
     }
 
+    /// Results do not depend on `--ranks-per-task` (tested): recorded, not checked.
+    fn settings(&self) -> Vec<(String, String)> {
+        vec![("ranks_per_task".into(), self.ranks_per_task.to_string())]
+    }
+
     fn observables(&self) -> Vec<ObservableSpec> {
-        let t = self.observed.len();
-        let series = |name: &str, units: &str, description: &str| ObservableSpec {
-            name: name.into(),
-            units: units.into(),
-            description: description.into(),
-            shape: vec![t],
+        let series = |name: &str, units: &str, description: &str| {
+            ObservableSpec::over(name, units, description, &["kick"])
         };
         let mut v = vec![
             series(
@@ -357,12 +340,12 @@ impl Model for KickedModel {
             series("norm", "1", "norm Σ|ψ|² (1 to round-off)"),
         ];
         if !self.momentum_at.is_empty() {
-            v.push(ObservableSpec {
-                name: "momentum_p1".into(),
-                units: "1 (probability per sine state)".into(),
-                description: "sine-basis momentum distribution of particle 1, P(k1) = Σ_k2 |c_k1k2|², p = ħ_eff k1, k1 = 1…n1".into(),
-                shape: vec![self.momentum_at.len(), self.n1],
-            });
+            v.push(ObservableSpec::over(
+                "momentum_p1",
+                "1 (probability per sine state)",
+                "sine-basis momentum distribution of particle 1, P(k1) = Σ_k2 |c_k1k2|², p = ħ_eff k1, k1 = 1…n1",
+                &["momentum_kick", "mode1"],
+            ));
         }
         v
     }
@@ -370,16 +353,26 @@ impl Model for KickedModel {
     fn extra_axes(&self) -> Vec<ExtraAxis> {
         let mut v = vec![ExtraAxis {
             name: "kick".into(),
-            values: self.observed.iter().map(|&k| k as f64).collect(),
+            flag: "--kicks".into(),
+            values: AxisValues::Real(self.observed.iter().map(|&k| k as f64).collect()),
             units: "kick periods".into(),
             description: "kicks after which the time series were recorded".into(),
         }];
         if !self.momentum_at.is_empty() {
             v.push(ExtraAxis {
                 name: "momentum_kick".into(),
-                values: self.momentum_at.iter().map(|&k| k as f64).collect(),
+                flag: "--momentum-at".into(),
+                values: AxisValues::Real(self.momentum_at.iter().map(|&k| k as f64).collect()),
                 units: "kick periods".into(),
                 description: "kicks after which momentum_p1 was recorded".into(),
+            });
+            v.push(ExtraAxis {
+                name: "mode1".into(),
+                flag: "--n1".into(),
+                values: AxisValues::Int((1..=self.n1 as i64).collect()),
+                units: "1".into(),
+                description: "sine-basis index k1 = 1…n1 of particle 1 (momentum p = ħ_eff k1)"
+                    .into(),
             });
         }
         v
@@ -387,6 +380,15 @@ impl Model for KickedModel {
 
     fn ranks_per_task(&self) -> usize {
         self.ranks_per_task
+    }
+
+    fn memory_per_rank(&self) -> Option<MemoryEstimate> {
+        let (n1, n2, r) = (self.n1, self.n2, self.ranks_per_task);
+        Some(MemoryEstimate {
+            bytes_per_rank: qk_propagator::estimate_memory_bytes_per_rank(n1, n2, r),
+            flag: "--n1".into(),
+            what: format!("a {n1} × {n2} grid on {r} rank(s) per task"),
+        })
     }
 
     fn worker(&self) -> Box<dyn Worker + '_> {
@@ -399,14 +401,10 @@ struct KickedWorker<'m> {
 }
 
 impl Worker for KickedWorker<'_> {
-    fn compute(
-        &mut self,
-        point: &[f64],
-        comm: &SimpleCommunicator,
-    ) -> Result<Vec<f64>, PointError> {
+    fn compute(&mut self, task: &Task<'_>) -> Result<Record, PointError> {
         let m = self.model;
-        let p = m.params(point);
-        let mut prop = Propagator::new(&p, comm).map_err(|e| PointError::from_error(&e))?;
+        let p = m.params(task.point);
+        let mut prop = Propagator::new(&p, task.comm).map_err(|e| PointError::from_error(&e))?;
         let t = m.observed.len();
         let mut series = vec![0.0; 4 * t];
         let mut momentum = Vec::with_capacity(m.momentum_at.len() * m.n1);
@@ -432,7 +430,15 @@ impl Worker for KickedWorker<'_> {
                 next_obs += 1;
             }
         }
-        series.extend(momentum);
-        Ok(series)
+        let record = Record::new()
+            .array("p1_sq", &series[..t])
+            .array("p2_sq", &series[t..2 * t])
+            .array("purity", &series[2 * t..3 * t])
+            .array("norm", &series[3 * t..]);
+        Ok(if m.momentum_at.is_empty() {
+            record
+        } else {
+            record.array("momentum_p1", &momentum)
+        })
     }
 }

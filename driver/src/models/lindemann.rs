@@ -26,49 +26,57 @@
 //! d = 2, 3; 72 at T ≫ T_D in d = 3), +∞ where no crystal is stable.
 
 use crate::error::{DriverError, InputError, PointError};
-use crate::grid::{self, require, Axis, AxisValues, Grid};
-use crate::model::{Model, ObservableSpec, Table, TableColumn, Worker};
+use crate::grid::{self, Axis, AxisValues, Grid, IntGrid, RealGrid};
+use crate::model::{Model, ModelArgs, ObservableSpec, Record, Table, TableColumn, Task, Worker};
 use clap::Args;
-use mpi::topology::SimpleCommunicator;
 use qk_bzquad::{BzError, Regime};
 
 /// Default relative tolerance of the quadratures.
 pub const DEFAULT_REL_TOL: f64 = 1e-10;
 
+/// Lindemann ratio r0/a of a hypercubic crystal (Brillouin-zone quadrature, exact vs Debye).
 #[derive(Args, Debug)]
 pub struct LindemannArgs {
     /// Lattice dimension d (grid of whole numbers in 1..=3).
-    #[arg(long = "dim", value_name = "GRID", allow_hyphen_values = true)]
-    pub dim: String,
+    #[arg(long = "dim", value_name = "GRID", allow_hyphen_values = true, value_parser = grid::ints_in::<1, 3>)]
+    pub dim: IntGrid,
     /// Temperature τ = T/Ω ≥ 0 (grid), Ω the zone-boundary phonon frequency scale.
-    #[arg(long = "tau", value_name = "GRID", allow_hyphen_values = true)]
-    pub tau: String,
+    #[arg(long = "tau", value_name = "GRID", allow_hyphen_values = true, value_parser = grid::non_negative)]
+    pub tau: RealGrid,
     /// Kinetic scale E_K/Ω > 0 (grid), E_K = 1/(2ma²); 0.01 means T_D/E_K ≈ 195 in 3D.
     #[arg(
         long = "ek-over-omega",
         value_name = "GRID",
         default_value = "0.01",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = grid::positive
     )]
-    pub ek_over_omega: String,
+    pub ek_over_omega: RealGrid,
     /// Relative tolerance of the Brillouin-zone quadratures, in [1e-14, 1).
-    #[arg(long = "rel-tol", value_name = "TOL", default_value_t = DEFAULT_REL_TOL, allow_hyphen_values = true)]
+    #[arg(long = "rel-tol", value_name = "TOL", default_value_t = DEFAULT_REL_TOL, allow_hyphen_values = true, value_parser = rel_tol)]
     pub rel_tol: f64,
     /// Also write the group /thresholds: exact lattice vs Debye stability thresholds.
     #[arg(long)]
     pub thresholds: bool,
-    #[command(flatten)]
-    pub output: crate::cli::OutputArgs,
 }
 
-/// Validate a relative tolerance flag (the kernels' range [1e-14, 1)).
-pub(crate) fn check_rel_tol(rel_tol: f64) -> Result<(), InputError> {
+impl ModelArgs for LindemannArgs {
+    fn build(&self) -> Result<Box<dyn Model>, DriverError> {
+        Ok(Box::new(LindemannModel::new(self)?))
+    }
+}
+
+/// Value parser of a relative tolerance flag (the kernels' range [1e-14, 1)).
+pub(crate) fn rel_tol(text: &str) -> Result<f64, String> {
+    let rel_tol: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number"))?;
     if rel_tol.is_finite() && (1e-14..1.0).contains(&rel_tol) {
-        Ok(())
+        Ok(rel_tol)
     } else {
-        Err(InputError::new(
-            "--rel-tol",
-            format!("{rel_tol} is not allowed: the relative tolerance must lie in [1e-14, 1)"),
+        Err(format!(
+            "{rel_tol} is not allowed: the relative tolerance must lie in [1e-14, 1)"
         ))
     }
 }
@@ -160,24 +168,6 @@ const OBSERVABLES: [(&str, &str, &str); N_OBS] = [
 
 impl LindemannModel {
     pub fn new(a: &LindemannArgs) -> Result<Self, DriverError> {
-        let dim = grid::parse_int("--dim", &a.dim)?;
-        if let Some(bad) = dim.iter().find(|&&d| !(1..=3).contains(&d)) {
-            return Err(InputError::new(
-                "--dim",
-                format!("{bad} is not allowed: the dimension d must be 1, 2 or 3"),
-            )
-            .into());
-        }
-        let tau = grid::parse_real("--tau", &a.tau)?;
-        require("--tau", &tau, |t| t >= 0.0, "tau = T/Omega must be >= 0")?;
-        let ek = grid::parse_real("--ek-over-omega", &a.ek_over_omega)?;
-        require(
-            "--ek-over-omega",
-            &ek,
-            |x| x > 0.0,
-            "E_K/Omega must be positive",
-        )?;
-        check_rel_tol(a.rel_tol)?;
         let thresholds = if a.thresholds {
             Some(
                 qk_bzquad::thresholds(a.rel_tol)
@@ -187,29 +177,27 @@ impl LindemannModel {
             None
         };
         let axes = vec![
-            Axis {
-                name: "dim".into(),
-                flag: "--dim".into(),
-                values: AxisValues::Int(dim),
-                units: "1".into(),
-                description: "lattice dimension d (nearest-neighbour hypercubic lattice)".into(),
-            },
-            Axis {
-                name: "tau".into(),
-                flag: "--tau".into(),
-                values: AxisValues::Real(tau),
-                units: "Omega (tau = T/Omega, k_B = hbar = 1)".into(),
-                description:
-                    "temperature tau = T/Omega, Omega^2 = 4 nu D/m (phonons omega_q = Omega s(q))"
-                        .into(),
-            },
-            Axis {
-                name: "ek_over_omega".into(),
-                flag: "--ek-over-omega".into(),
-                values: AxisValues::Real(ek),
-                units: "Omega".into(),
-                description: "kinetic energy scale E_K/Omega, E_K = 1/(2 m a^2)".into(),
-            },
+            Axis::int(
+                "dim",
+                "--dim",
+                &a.dim,
+                "1",
+                "lattice dimension d (nearest-neighbour hypercubic lattice)",
+            ),
+            Axis::real(
+                "tau",
+                "--tau",
+                &a.tau,
+                "Omega (tau = T/Omega, k_B = hbar = 1)",
+                "temperature tau = T/Omega, Omega^2 = 4 nu D/m (phonons omega_q = Omega s(q))",
+            ),
+            Axis::real(
+                "ek_over_omega",
+                "--ek-over-omega",
+                &a.ek_over_omega,
+                "Omega",
+                "kinetic energy scale E_K/Omega, E_K = 1/(2 m a^2)",
+            ),
         ];
         Ok(LindemannModel {
             grid: Grid::new(axes),
@@ -309,7 +297,8 @@ impl Model for LindemannModel {
         }]
     }
 
-    fn accepts_non_finite(&self, values: &[f64]) -> bool {
+    fn accepts_non_finite(&self, record: &Record) -> bool {
+        let values = record.values();
         values.len() == N_OBS
             && values[DIVERGES] == 1.0
             && values
@@ -339,11 +328,11 @@ struct LindemannWorker<'a> {
 }
 
 /// The record of one point (observable order of [`OBSERVABLES`]).
-fn record(dim: u32, tau: f64, ek: f64, rel_tol: f64) -> Result<Vec<f64>, BzError> {
+fn record(dim: u32, tau: f64, ek: f64, rel_tol: f64) -> Result<Record, BzError> {
     let p = qk_bzquad::lindemann_ratio(dim, tau, ek, rel_tol)?;
     let kappa = qk_bzquad::debye_temperature_over_omega(dim)?;
     let flag = |b: bool| if b { 1.0 } else { 0.0 };
-    let mut v = vec![0.0; N_OBS];
+    let mut v = [0.0; N_OBS];
     v[BZ_MEAN] = p.mean.value;
     v[BZ_ERROR] = p.mean.error;
     v[EVALUATIONS] = p.mean.evaluations as f64;
@@ -354,15 +343,15 @@ fn record(dim: u32, tau: f64, ek: f64, rel_tol: f64) -> Result<Vec<f64>, BzError
     v[DEBYE_STABLE] = flag(p.debye_stable);
     v[T_OVER_TD] = tau / kappa;
     v[TD_OVER_EK] = kappa / ek;
-    Ok(v)
+    Ok(OBSERVABLES
+        .iter()
+        .zip(v)
+        .fold(Record::new(), |r, ((name, _, _), x)| r.scalar(*name, x)))
 }
 
 impl Worker for LindemannWorker<'_> {
-    fn compute(
-        &mut self,
-        point: &[f64],
-        _comm: &SimpleCommunicator,
-    ) -> Result<Vec<f64>, PointError> {
+    fn compute(&mut self, task: &Task<'_>) -> Result<Record, PointError> {
+        let point = task.point;
         record(point[0] as u32, point[1], point[2], self.model.rel_tol)
             .map_err(|e| PointError::from_error(&e))
     }
@@ -380,29 +369,38 @@ mod tests {
         }
     }
 
+    /// A record holding `values` in the slots of [`OBSERVABLES`] (as many as there are).
+    fn with_values(values: &[f64]) -> Record {
+        OBSERVABLES
+            .iter()
+            .zip(values)
+            .fold(Record::new(), |r, ((name, _, _), &x)| r.scalar(*name, x))
+    }
+
     #[test]
     fn only_the_documented_divergent_record_may_hold_nan() {
         let m = model();
         let divergent = record(2, 0.3, 0.01, 1e-8).unwrap();
-        assert_eq!(divergent[DIVERGES], 1.0);
-        assert!(divergent[BZ_MEAN].is_nan() && divergent[RATIO].is_nan());
-        assert_eq!(divergent[STABLE], 0.0);
+        let d = divergent.values().to_vec();
+        assert_eq!(d[DIVERGES], 1.0);
+        assert!(d[BZ_MEAN].is_nan() && d[RATIO].is_nan());
+        assert_eq!(d[STABLE], 0.0);
         assert!(m.accepts_non_finite(&divergent));
         // d = 2 at T = 0 is finite: nothing to excuse.
-        let finite = record(2, 0.0, 0.01, 1e-8).unwrap();
+        let finite = record(2, 0.0, 0.01, 1e-8).unwrap().values().to_vec();
         assert!(finite.iter().all(|v| v.is_finite()), "{finite:?}");
         assert_eq!(finite[DIVERGES], 0.0);
         // A NaN without the flag, an infinity, or a NaN in an undocumented slot is refused.
         let mut bad = finite.clone();
         bad[BZ_MEAN] = f64::NAN;
-        assert!(!m.accepts_non_finite(&bad));
-        let mut bad = divergent.clone();
+        assert!(!m.accepts_non_finite(&with_values(&bad)));
+        let mut bad = d.clone();
         bad[RATIO] = f64::INFINITY;
-        assert!(!m.accepts_non_finite(&bad));
-        let mut bad = divergent.clone();
+        assert!(!m.accepts_non_finite(&with_values(&bad)));
+        let mut bad = d.clone();
         bad[T_OVER_TD] = f64::NAN;
-        assert!(!m.accepts_non_finite(&bad));
-        assert!(!m.accepts_non_finite(&divergent[..N_OBS - 1]));
+        assert!(!m.accepts_non_finite(&with_values(&bad)));
+        assert!(!m.accepts_non_finite(&with_values(&d[..N_OBS - 1])));
     }
 
     #[test]

@@ -6,170 +6,174 @@
 //! it saw; points are handed out largest N first, so a plan serves many points.
 
 use crate::error::{DriverError, InputError, PointError};
-use crate::grid::{self, real_axis, Axis, AxisValues, Grid};
-use crate::model::{Model, ObservableSpec, Worker};
-use clap::Args;
-use mpi::topology::SimpleCommunicator;
+use crate::grid::{self, Axis, Grid, IntGrid, RealGrid};
+use crate::model::{
+    enum_option, spelled, MemoryEstimate, Model, ModelArgs, ObservableSpec, Record, Task,
+    Worker,
+};
+use crate::sysinfo::Threads;
+use clap::{Args, ValueEnum};
 use qk_lindblad::{Arithmetic, LmgOrdering, LmgParams, LmgSolver, SolveMethod, SteadyStateOptions};
 
+/// Steady states of the dissipative Lipkin-Meshkov-Glick model (sparse Lindblad solver).
 #[derive(Args, Debug)]
 pub struct LmgArgs {
     /// Number of spins N (grid of whole numbers ≥ 1); the Dicke space has N+1 states.
-    #[arg(long = "n", value_name = "GRID", allow_hyphen_values = true)]
-    pub n: String,
+    #[arg(long = "n", value_name = "GRID", allow_hyphen_values = true, value_parser = grid::positive_ints)]
+    pub n: IntGrid,
     /// Field h (grid), in the units of λ.
     #[arg(long = "h", value_name = "GRID", allow_hyphen_values = true)]
-    pub h: String,
+    pub h: RealGrid,
     /// Spin-spin coupling λ > 0 (grid).
     #[arg(
         long = "lambda",
         value_name = "GRID",
         default_value = "1",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = grid::positive
     )]
-    pub lambda: String,
+    pub lambda: RealGrid,
     /// Collective dephasing-type rate Γa ≥ 0 of D[2Jx] (grid).
     #[arg(
         long = "gamma-a",
         value_name = "GRID",
         default_value = "0.01",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = grid::non_negative
     )]
-    pub gamma_a: String,
+    pub gamma_a: RealGrid,
     /// Collective decay rate Γb ≥ 0 of D[J+] (grid).
     #[arg(
         long = "gamma-b",
         value_name = "GRID",
         default_value = "0.2",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = grid::non_negative
     )]
-    pub gamma_b: String,
+    pub gamma_b: RealGrid,
     /// Fill-reducing ordering / factorization: nd (geometric nested
     /// dissection, multifrontal LU; fastest), nd-supernodal (the same order in
     /// faer's supernodal LU) or colamd (faer's COLAMD + supernodal LU).
-    #[arg(long = "ordering", value_name = "ORDERING", default_value = "nd")]
-    pub ordering: String,
+    #[arg(long = "ordering", value_name = "ORDERING", value_enum, default_value_t = OrderingArg::Nd)]
+    pub ordering: OrderingArg,
     /// Arithmetic of the linear system: real (the Hermitian half of ρ; fast)
     /// or complex (the generic reference).
-    #[arg(long = "arithmetic", value_name = "KIND", default_value = "real")]
-    pub arithmetic: String,
+    #[arg(long = "arithmetic", value_name = "KIND", value_enum, default_value_t = ArithmeticArg::Real)]
+    pub arithmetic: ArithmeticArg,
     /// Threads per rank of the nd factorization (independent subtrees in
     /// parallel; results are bit-identical for any count): a number ≥ 1, or
     /// auto = this node's cores shared among the ranks placed on it.
     #[arg(long = "threads", value_name = "T", default_value = "auto")]
-    pub threads: String,
+    pub threads: Threads,
     /// Linear solver: direct (double-precision LU + refinement) or gmres
     /// (GMRES preconditioned by the single-precision nd factor: about half
     /// the factor memory, for the largest N; needs --ordering nd and
     /// --arithmetic real). Iterations per point go to /results.
-    #[arg(long = "method", value_name = "METHOD", default_value = "direct")]
-    pub method: String,
-    #[command(flatten)]
-    pub output: crate::cli::OutputArgs,
+    #[arg(long = "method", value_name = "METHOD", value_enum, default_value_t = MethodArg::Direct)]
+    pub method: MethodArg,
+}
+
+/// `--ordering`, spelled as on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OrderingArg {
+    #[value(alias = "nested-dissection")]
+    Nd,
+    NdSupernodal,
+    Colamd,
+}
+
+impl From<OrderingArg> for LmgOrdering {
+    fn from(o: OrderingArg) -> Self {
+        match o {
+            OrderingArg::Nd => LmgOrdering::NestedDissection,
+            OrderingArg::NdSupernodal => LmgOrdering::NdSupernodal,
+            OrderingArg::Colamd => LmgOrdering::Colamd,
+        }
+    }
+}
+
+/// `--arithmetic`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ArithmeticArg {
+    Real,
+    Complex,
+}
+
+impl From<ArithmeticArg> for Arithmetic {
+    fn from(a: ArithmeticArg) -> Self {
+        match a {
+            ArithmeticArg::Real => Arithmetic::Real,
+            ArithmeticArg::Complex => Arithmetic::Complex,
+        }
+    }
+}
+
+/// `--method`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    Direct,
+    Gmres,
+}
+
+impl From<MethodArg> for SolveMethod {
+    fn from(m: MethodArg) -> Self {
+        match m {
+            MethodArg::Direct => SolveMethod::Direct,
+            MethodArg::Gmres => SolveMethod::Gmres,
+        }
+    }
+}
+
+impl ModelArgs for LmgArgs {
+    fn build(&self) -> Result<Box<dyn Model>, DriverError> {
+        Ok(Box::new(LmgModel::new(self)?))
+    }
 }
 
 pub struct LmgModel {
     grid: Grid,
     ordering: LmgOrdering,
     options: SteadyStateOptions,
+    /// The solver choices as given (options, memory estimate, provenance label).
+    choices: (OrderingArg, ArithmeticArg, MethodArg),
+    threads: Threads,
 }
 
 impl LmgModel {
     pub fn new(a: &LmgArgs) -> Result<Self, DriverError> {
-        let n = grid::parse_int("--n", &a.n)?;
-        if let Some(bad) = n.iter().find(|&&n| n < 1) {
-            return Err(InputError::new(
-                "--n",
-                format!("{bad} is not allowed: N must be at least 1"),
-            )
-            .into());
-        }
-        let n_axis = Axis {
-            name: "n".into(),
-            flag: "--n".into(),
-            values: AxisValues::Int(n.clone()),
-            units: "1".into(),
-            description: "number of spins N (collective spin j = N/2)".into(),
-        };
+        let n_axis = Axis::int(
+            "n",
+            "--n",
+            &a.n,
+            "1",
+            "number of spins N (collective spin j = N/2)",
+        );
         let e = "energy (ħ = 1; λ, h, Γ in one unit)";
-        let any = |_: f64| true;
-        let positive = |x: f64| x > 0.0;
-        let non_negative = |x: f64| x >= 0.0;
-        let h = real_axis(
-            "h",
-            "--h",
-            &a.h,
-            e,
-            "field h in H = -2h Jz - (2λ/N) Jx²",
-            any,
-            "",
-        )?;
-        let lambda = real_axis(
+        let h = Axis::real("h", "--h", &a.h, e, "field h in H = -2h Jz - (2λ/N) Jx²");
+        let lambda = Axis::real(
             "lambda",
             "--lambda",
             &a.lambda,
             e,
             "coupling λ in H = -2h Jz - (2λ/N) Jx²",
-            positive,
-            "λ must be positive",
-        )?;
-        let gamma_a = real_axis(
+        );
+        let gamma_a = Axis::real(
             "gamma_a",
             "--gamma-a",
             &a.gamma_a,
             e,
             "rate Γa of (Γa/N) D[2Jx]",
-            non_negative,
-            "rates must be non-negative",
-        )?;
-        let gamma_b = real_axis(
+        );
+        let gamma_b = Axis::real(
             "gamma_b",
             "--gamma-b",
             &a.gamma_b,
             e,
             "rate Γb of (Γb/N) D[J+]",
-            non_negative,
-            "rates must be non-negative",
-        )?;
-        let ordering: LmgOrdering = a.ordering.parse().map_err(|_| {
-            InputError::new(
-                "--ordering",
-                format!(
-                    "'{}' is not an ordering: use nd, nd-supernodal or colamd",
-                    a.ordering
-                ),
-            )
-        })?;
-        let arithmetic = match a.arithmetic.as_str() {
-            "real" => Arithmetic::Real,
-            "complex" => Arithmetic::Complex,
-            other => {
-                return Err(InputError::new(
-                    "--arithmetic",
-                    format!("'{other}' is not an arithmetic: use real or complex"),
-                )
-                .into())
-            }
-        };
-        let threads = match a.threads.as_str() {
-            "auto" => crate::sysinfo::auto_threads(),
-            t => match t.parse::<usize>() {
-                Ok(t) if t >= 1 => t,
-                _ => {
-                    return Err(InputError::new(
-                        "--threads",
-                        format!("'{t}' is not a thread count: use a whole number ≥ 1 or auto"),
-                    )
-                    .into())
-                }
-            },
-        };
-        let method: SolveMethod = a.method.parse().map_err(|_| {
-            InputError::new(
-                "--method",
-                format!("'{}' is not a method: use direct or gmres", a.method),
-            )
-        })?;
+        );
+        let ordering = LmgOrdering::from(a.ordering);
+        let arithmetic = Arithmetic::from(a.arithmetic);
+        let method = SolveMethod::from(a.method);
         if method == SolveMethod::Gmres
             && (ordering != LmgOrdering::NestedDissection || arithmetic != Arithmetic::Real)
         {
@@ -179,25 +183,24 @@ impl LmgModel {
             )
             .into());
         }
-        let n_max = *n.iter().max().expect("grid is not empty") as usize;
-        crate::check_memory(
-            "--n",
-            &format!(
-                "N = {n_max} with --ordering {} --arithmetic {} --method {}",
-                a.ordering, a.arithmetic, a.method
-            ),
-            qk_lindblad::lmg::estimate_memory_bytes_for(n_max, ordering, arithmetic, method),
-        )?;
         Ok(LmgModel {
             grid: Grid::new(vec![n_axis, h, lambda, gamma_a, gamma_b]),
             ordering,
             options: SteadyStateOptions {
                 arithmetic,
-                threads,
+                threads: a.threads.resolve(),
                 method,
                 ..Default::default()
             },
+            choices: (a.ordering, a.arithmetic, a.method),
+            threads: a.threads,
         })
+    }
+
+    /// The provenance label of a point solved with the chosen options.
+    fn method_label(&self) -> String {
+        let (o, a, m) = self.choices;
+        format!("{}/{}/{}", spelled(&o), spelled(&a), spelled(&m))
     }
 }
 
@@ -237,6 +240,27 @@ impl Model for LmgModel {
         &self.grid
     }
 
+    fn options(&self) -> Vec<(String, String)> {
+        let (o, a, m) = self.choices;
+        vec![
+            enum_option("ordering", &o),
+            enum_option("arithmetic", &a),
+            enum_option("method", &m),
+        ]
+    }
+
+    /// `--threads` cannot change a result: the multifrontal LU deals subtrees to threads
+    /// but every sum is taken in an order fixed by the elimination tree, so results are
+    /// bit-identical for any thread count (tested); a resume may use another count.
+    fn settings(&self) -> Vec<(String, String)> {
+        let resolved = self.options.threads;
+        let value = match self.threads {
+            Threads::Auto => format!("auto ({resolved})"),
+            Threads::Count(_) => resolved.to_string(),
+        };
+        vec![("threads".into(), value)]
+    }
+
     fn observables(&self) -> Vec<ObservableSpec> {
         OBSERVABLES
             .iter()
@@ -249,11 +273,34 @@ impl Model for LmgModel {
         point[0].powi(3)
     }
 
+    /// One plan at a time per rank (the plan of the previous N is released first):
+    /// the estimate of the largest N.
+    fn memory_per_rank(&self) -> Option<MemoryEstimate> {
+        let n_max = self.grid.axes[0].values.max_int()? as usize;
+        let (o, a, m) = self.choices;
+        Some(MemoryEstimate {
+            bytes_per_rank: qk_lindblad::lmg::estimate_memory_bytes_for(
+                n_max,
+                self.ordering,
+                self.options.arithmetic,
+                self.options.method,
+            ),
+            flag: "--n".into(),
+            what: format!(
+                "N = {n_max} with --ordering {} --arithmetic {} --method {}",
+                spelled(&o),
+                spelled(&a),
+                spelled(&m)
+            ),
+        })
+    }
+
     fn worker(&self) -> Box<dyn Worker + '_> {
         Box::new(LmgWorker {
             plan: None,
             ordering: self.ordering,
             options: self.options,
+            label: self.method_label(),
         })
     }
 }
@@ -263,14 +310,13 @@ struct LmgWorker {
     plan: Option<(usize, LmgSolver)>,
     ordering: LmgOrdering,
     options: SteadyStateOptions,
+    /// Provenance label of the points this worker solves.
+    label: String,
 }
 
 impl Worker for LmgWorker {
-    fn compute(
-        &mut self,
-        point: &[f64],
-        _comm: &SimpleCommunicator,
-    ) -> Result<Vec<f64>, PointError> {
+    fn compute(&mut self, task: &Task<'_>) -> Result<Record, PointError> {
+        let point = task.point;
         let p = LmgParams {
             n: point[0] as usize,
             h: point[1],
@@ -288,19 +334,19 @@ impl Worker for LmgWorker {
         }
         let (_, solver) = self.plan.as_mut().expect("plan was just built");
         let o = solver.solve(&p).map_err(|e| PointError::from_error(&e))?;
-        Ok(vec![
-            o.jz,
-            o.jx2,
-            o.jy2,
-            o.jz2,
-            o.concurrence,
-            o.residual,
-            o.trace,
-            o.hermiticity_error,
-            o.min_eigenvalue,
-            o.purity,
-            o.refinement_steps as f64,
-            o.krylov_iterations as f64,
-        ])
+        Ok(Record::new()
+            .scalar("jz", o.jz)
+            .scalar("jx2", o.jx2)
+            .scalar("jy2", o.jy2)
+            .scalar("jz2", o.jz2)
+            .scalar("concurrence", o.concurrence)
+            .scalar("residual", o.residual)
+            .scalar("trace", o.trace)
+            .scalar("hermiticity_error", o.hermiticity_error)
+            .scalar("min_eigenvalue", o.min_eigenvalue)
+            .scalar("purity", o.purity)
+            .scalar("refinement_steps", o.refinement_steps as f64)
+            .scalar("krylov_iterations", o.krylov_iterations as f64)
+            .method(self.label.clone()))
     }
 }

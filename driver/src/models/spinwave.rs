@@ -18,26 +18,43 @@
 //! S = ½ energy per site E0/N in units of J to first order in 1/S.
 
 use crate::error::{DriverError, PointError};
-use crate::grid::{self, Axis, AxisValues, Grid};
-use crate::model::{Model, ObservableSpec, Worker};
-use crate::models::lindemann::{check_rel_tol, DEFAULT_REL_TOL};
-use clap::Args;
-use mpi::topology::SimpleCommunicator;
+use crate::grid::{Axis, Grid};
+use crate::model::{spelled, Model, ModelArgs, ObservableSpec, Record, Task, Worker};
+use crate::models::lindemann::{rel_tol, DEFAULT_REL_TOL};
+use clap::{Args, ValueEnum};
 use qk_bzquad::Lattice;
 
-/// Lattice names accepted by `--lattice`, in the kernel's spelling.
-const LATTICES: [&str; 2] = ["square", "cubic"];
-
+/// Linear spin-wave zero-point quantities of the Heisenberg antiferromagnet.
 #[derive(Args, Debug)]
 pub struct SpinWaveArgs {
     /// Lattice(s): square, cubic (comma-separated list).
-    #[arg(long = "lattice", value_name = "LIST")]
-    pub lattice: String,
+    #[arg(long = "lattice", value_name = "LIST", value_enum, value_delimiter = ',', required = true)]
+    pub lattice: Vec<LatticeArg>,
     /// Relative tolerance of the Brillouin-zone quadratures, in [1e-14, 1).
-    #[arg(long = "rel-tol", value_name = "TOL", default_value_t = DEFAULT_REL_TOL, allow_hyphen_values = true)]
+    #[arg(long = "rel-tol", value_name = "TOL", default_value_t = DEFAULT_REL_TOL, allow_hyphen_values = true, value_parser = rel_tol)]
     pub rel_tol: f64,
-    #[command(flatten)]
-    pub output: crate::cli::OutputArgs,
+}
+
+/// `--lattice`, spelled as the kernel's lattices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LatticeArg {
+    Square,
+    Cubic,
+}
+
+impl From<LatticeArg> for Lattice {
+    fn from(l: LatticeArg) -> Self {
+        match l {
+            LatticeArg::Square => Lattice::Square,
+            LatticeArg::Cubic => Lattice::Cubic,
+        }
+    }
+}
+
+impl ModelArgs for SpinWaveArgs {
+    fn build(&self) -> Result<Box<dyn Model>, DriverError> {
+        Ok(Box::new(SpinWaveModel::new(self)))
+    }
 }
 
 pub struct SpinWaveModel {
@@ -47,27 +64,18 @@ pub struct SpinWaveModel {
 }
 
 impl SpinWaveModel {
-    pub fn new(a: &SpinWaveArgs) -> Result<Self, DriverError> {
-        let names = grid::parse_labels("--lattice", &a.lattice, &LATTICES)?;
-        let lattices = names
-            .iter()
-            .map(|n| {
-                n.parse::<Lattice>()
-                    .map_err(|e| crate::error::InputError::new("--lattice", e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        check_rel_tol(a.rel_tol)?;
-        Ok(SpinWaveModel {
-            grid: Grid::new(vec![Axis {
-                name: "lattice".into(),
-                flag: "--lattice".into(),
-                values: AxisValues::Label(names),
-                units: "".into(),
-                description: "lattice of the nearest-neighbour Heisenberg magnet: square (d = 2, z = 4) or simple cubic (d = 3, z = 6)".into(),
-            }]),
-            lattices,
+    pub fn new(a: &SpinWaveArgs) -> Self {
+        SpinWaveModel {
+            grid: Grid::new(vec![Axis::labels(
+                "lattice",
+                "--lattice",
+                a.lattice.iter().map(spelled).collect(),
+                "",
+                "lattice of the nearest-neighbour Heisenberg magnet: square (d = 2, z = 4) or simple cubic (d = 3, z = 6)",
+            )]),
+            lattices: a.lattice.iter().map(|&l| Lattice::from(l)).collect(),
             rel_tol: a.rel_tol,
-        })
+        }
     }
 }
 
@@ -163,11 +171,8 @@ struct SpinWaveWorker<'a> {
 }
 
 impl Worker for SpinWaveWorker<'_> {
-    fn compute(
-        &mut self,
-        point: &[f64],
-        _comm: &SimpleCommunicator,
-    ) -> Result<Vec<f64>, PointError> {
+    fn compute(&mut self, task: &Task<'_>) -> Result<Record, PointError> {
+        let point = task.point;
         let lattice = *self
             .model
             .lattices
@@ -175,19 +180,24 @@ impl Worker for SpinWaveWorker<'_> {
             .ok_or_else(|| PointError(format!("no lattice at index {}", point[0])))?;
         let sw = qk_bzquad::spin_wave(lattice, self.model.rel_tol)
             .map_err(|e| PointError::from_error(&e))?;
-        Ok(vec![
-            sw.delta_s,
-            sw.zero_point_correction,
-            sw.afm_velocity,
-            sw.fm_stiffness,
-            sw.fm_zero_point_correction,
-            qk_bzquad::afm_energy_per_site(&sw, 0.5),
-            sw.inverse_root.value,
-            sw.inverse_root.error,
-            sw.inverse_root.evaluations as f64,
-            sw.root.value,
-            sw.root.error,
-            sw.root.evaluations as f64,
-        ])
+        Ok(Record::new()
+            .scalar("delta_s", sw.delta_s)
+            .scalar("zero_point_correction", sw.zero_point_correction)
+            .scalar("afm_velocity", sw.afm_velocity)
+            .scalar("fm_stiffness", sw.fm_stiffness)
+            .scalar("fm_zero_point_correction", sw.fm_zero_point_correction)
+            .scalar(
+                "afm_energy_s_half",
+                qk_bzquad::afm_energy_per_site(&sw, 0.5),
+            )
+            .scalar("inverse_root", sw.inverse_root.value)
+            .scalar("inverse_root_error", sw.inverse_root.error)
+            .scalar(
+                "inverse_root_evaluations",
+                sw.inverse_root.evaluations as f64,
+            )
+            .scalar("root", sw.root.value)
+            .scalar("root_error", sw.root.error)
+            .scalar("root_evaluations", sw.root.evaluations as f64))
     }
 }

@@ -54,3 +54,11 @@ impl From<faer::sparse::FaerError> for LindbladError {
         }
     }
 }
+
+impl From<qk_model::ModelError> for LindbladError {
+    fn from(e: qk_model::ModelError) -> Self {
+        match e {
+            qk_model::ModelError::InvalidInput(message) => LindbladError::InvalidInput(message),
+        }
+    }
+}

@@ -8,9 +8,10 @@
 //!   LU with a trace row, symbolic analysis once per pattern, quality
 //!   figures ([`steady`]).
 //! - [`dense`]: naive dense reference (Kronecker products + SVD null vector).
-//! - [`lmg`]: the dissipative LMG model of seed 001 (eq. 5), its observables
-//!   (eq. 9), semiclassical limit (eqs. 6–7) and the per-N plan
-//!   [`LmgSolver`] used by the `qk` driver.
+//! - [`lmg`]: the per-N plan [`LmgSolver`] of the dissipative LMG model of
+//!   seed 001 used by the `qk` driver; the model's physics (operators,
+//!   observables of eq. 9, semiclassical limit of eqs. 6–7) lives in the
+//!   solver-independent crate [`qk_model`] and is re-exported here.
 //!
 //! Dense kernels run with `faer::Par::Seq`. The multifrontal LU can deal
 //! independent subtrees of its elimination tree to threads

@@ -42,70 +42,12 @@ pub(crate) const NONE: usize = usize::MAX;
 /// A triplet `(col, row, value)`; columns first so that sorting gives CSC order.
 type Triplet = (usize, usize, Complex64);
 
-/// Validates `h` and `c_ops` (square, equal dimension, finite entries,
-/// Hermitian `h`) and returns the dimension `D`.
+/// [`qk_model::operator::validate_operators`] with this crate's error type.
 pub(crate) fn validate_operators(
     h: &CsMat<Complex64>,
     c_ops: &[CsMat<Complex64>],
 ) -> Result<usize, LindbladError> {
-    let d = h.rows();
-    if d == 0 {
-        return Err(LindbladError::InvalidInput(
-            "Hamiltonian has dimension 0".into(),
-        ));
-    }
-    if h.cols() != d {
-        return Err(LindbladError::InvalidInput(format!(
-            "Hamiltonian is {}x{}, not square",
-            h.rows(),
-            h.cols()
-        )));
-    }
-    if d.checked_mul(d).is_none() {
-        return Err(LindbladError::InvalidInput(format!(
-            "dimension {d} too large: D² overflows usize"
-        )));
-    }
-    for (k, c) in c_ops.iter().enumerate() {
-        if c.rows() != d || c.cols() != d {
-            return Err(LindbladError::InvalidInput(format!(
-                "collapse operator {k} is {}x{}, expected {d}x{d}",
-                c.rows(),
-                c.cols()
-            )));
-        }
-        if c.data()
-            .iter()
-            .any(|z| !(z.re.is_finite() && z.im.is_finite()))
-        {
-            return Err(LindbladError::InvalidInput(format!(
-                "collapse operator {k} has a non-finite entry"
-            )));
-        }
-    }
-    if h.data()
-        .iter()
-        .any(|z| !(z.re.is_finite() && z.im.is_finite()))
-    {
-        return Err(LindbladError::InvalidInput(
-            "Hamiltonian has a non-finite entry".into(),
-        ));
-    }
-    // Hermiticity of H, relative to its largest entry.
-    let scale = h.data().iter().map(|z| z.norm()).fold(0.0, f64::max);
-    let mut entries: Vec<Triplet> = h.iter().map(|(v, (r, c))| (c, r, *v)).collect();
-    let mut adjoint: Vec<Triplet> = h.iter().map(|(v, (r, c))| (r, c, v.conj())).collect();
-    entries.sort_unstable_by_key(|t| (t.0, t.1));
-    adjoint.sort_unstable_by_key(|t| (t.0, t.1));
-    let a = csc_from_sorted(d, &mut entries);
-    let b = csc_from_sorted(d, &mut adjoint);
-    let tol = 1e-12 * scale;
-    if !csc_close(&a, &b, tol) {
-        return Err(LindbladError::InvalidInput(
-            "Hamiltonian is not Hermitian (to 1e-12 relative)".into(),
-        ));
-    }
-    Ok(d)
+    Ok(qk_model::operator::validate_operators(h, c_ops)?)
 }
 
 /// Minimal owned CSC used internally: `(col_ptr, row_idx, values)`.
@@ -141,36 +83,6 @@ pub(crate) fn csc_from_sorted(ncols: usize, t: &mut [Triplet]) -> Csc {
         row_idx,
         values,
     }
-}
-
-/// Entry-wise comparison of two CSC matrices of equal shape up to `tol`
-/// (entries present in only one side are compared against zero).
-fn csc_close(a: &Csc, b: &Csc, tol: f64) -> bool {
-    let ncols = a.col_ptr.len() - 1;
-    for c in 0..ncols {
-        let (mut i, ie) = (a.col_ptr[c], a.col_ptr[c + 1]);
-        let (mut k, ke) = (b.col_ptr[c], b.col_ptr[c + 1]);
-        while i < ie || k < ke {
-            let ra = if i < ie { a.row_idx[i] } else { usize::MAX };
-            let rb = if k < ke { b.row_idx[k] } else { usize::MAX };
-            let diff = if ra == rb {
-                let d = a.values[i] - b.values[k];
-                i += 1;
-                k += 1;
-                d
-            } else if ra < rb {
-                i += 1;
-                a.values[i - 1]
-            } else {
-                k += 1;
-                b.values[k - 1]
-            };
-            if diff.norm() > tol {
-                return false;
-            }
-        }
-    }
-    true
 }
 
 /// `C†C` of a sparse operator, as a triplet list `(row, col, value)` with

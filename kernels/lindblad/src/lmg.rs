@@ -1,69 +1,24 @@
-//! Dissipative Lipkin–Meshkov–Glick model (seed 001, Morrison & Parkins).
+//! Steady states of the dissipative Lipkin–Meshkov–Glick model (seed 001):
+//! the per-N solver plan [`LmgSolver`] used by the `qk` driver.
 //!
-//! # Model (seed 001 eq. 1 with γ = 0, eq. 5)
-//!
-//! Collective spin `j = N/2` in the Dicke basis `|j, m⟩`, basis index
-//! `k = 0..=N` with `m_k = j − k` (so index 0 is `m = +j`), dimension
-//! `D = N + 1`:
-//!
-//! ```text
-//! dρ/dt = −i[H, ρ] + (Γa/N) D[2Jx]ρ + (Γb/N) D[J+]ρ,
-//! D[A]ρ = 2AρA† − A†Aρ − ρA†A,
-//! H = −2h Jz − (2λ/N) Jx².
-//! ```
-//!
-//! In the Lindblad form of [`crate::liouvillian`] the collapse operators are
-//! `C_a = √(2Γa/N)·2Jx` and `C_b = √(2Γb/N)·J+` (QuTiP's convention for the
-//! seed's factor-2 dissipator). Parameters are in units of an arbitrary rate
-//! (the seed uses λ = 1); ħ = 1.
-//!
-//! Every term changes `m` by 0, ±1 (in pairs `C ρ C†`) or ±2, so `(m − m')
-//! mod 2` is conserved: with parity `p_k = k mod 2` the Liouvillian is block
-//! diagonal and only the even block (`ρ_kl` with `k − l` even, about half the
-//! `D²` unknowns) is solved ([`lmg_parity`]).
+//! The physics (operators, parameters, observables, semiclassical limit)
+//! lives in [`qk_model::lmg`] and is re-exported here; this module holds
+//! what the solver adds for this model.
 //!
 //! `L = h L_h + λ L_λ + Γa L_a + Γb L_b` is linear in `(h, λ, Γa, Γb)`, and
-//! every term is a 9-point stencil on the `(k, l)` lattice: [`LmgSolver::new`]
-//! writes the union pattern of the four terms directly, builds the
-//! trace-constrained system (real by default, see [`crate::steady`]), the
-//! fill-reducing ordering ([`LmgOrdering`]; default: geometric nested
-//! dissection on the folded lattice `((k + l)/2, |k − l|/2)` with the
-//! multifrontal LU, about 8× fewer flops and 3× less fill than faer's
-//! supernodal LU with the same or COLAMD order at N = 400) and the symbolic
-//! analysis; [`LmgSolver::solve`] writes `L` at the point from the matrix
-//! elements (the same values as the generic assembly of the operators,
-//! which the tests check) and refactorizes numerically.
+//! every term is a 9-point stencil on the `(k, l)` lattice of `ρ_kl`:
+//! [`LmgSolver::new`] writes the union pattern of the four terms directly,
+//! builds the trace-constrained system (real by default, see
+//! [`crate::steady`]), the fill-reducing ordering ([`LmgOrdering`]; default:
+//! geometric nested dissection on the folded lattice `((k + l)/2, |k − l|/2)`
+//! with the multifrontal LU, about 8× fewer flops and 3× less fill than
+//! faer's supernodal LU with the same or COLAMD order at N = 400) and the
+//! symbolic analysis; [`LmgSolver::solve`] writes `L` at the point from the
+//! matrix elements (the same values as the generic assembly of the
+//! operators, which the tests check) and refactorizes numerically.
 //!
-//! # Observables ([`LmgObservables`])
-//!
-//! `⟨Jz⟩/j`, `⟨Jx²⟩/j²`, `⟨Jy²⟩/j²`, `⟨Jz²⟩/j²` and the rescaled concurrence
-//! (seed eq. 9)
-//!
-//! ```text
-//! C_R = max(0, max_φ C_φ),  C_φ = 1 − (4/N)(⟨J_φ²⟩ − ⟨J_φ⟩²) − (4/N²)⟨J_φ⟩²,
-//! J_φ = sin φ Jx + cos φ Jy.
-//! ```
-//!
-//! With `u = (sin φ, cos φ)`, `⟨J_φ²⟩ = uᵀ S u` where `S` holds the
-//! symmetrized second moments (`S_xx = ⟨Jx²⟩`, `S_yy = ⟨Jy²⟩`,
-//! `S_xy = ⟨JxJy + JyJx⟩/2`) and `⟨J_φ⟩² = uᵀ m mᵀ u`, `m = (⟨Jx⟩, ⟨Jy⟩)`.
-//! Since `|u| = 1`, `C_φ = 1 − uᵀ M u` with
-//! `M = (4/N) S − (4/N − 4/N²) m mᵀ`, and `max_φ C_φ = 1 − λ_min(M)`,
-//! `λ_min = (M_xx + M_yy)/2 − √(((M_xx − M_yy)/2)² + M_xy²)`.
-//! (In the Z2-symmetric steady state `m = 0` and `S_xy = 0`; the general
-//! formula is kept.)
-//!
-//! The quality figures are those of [`crate::steady`].
-//!
-//! # Semiclassical limit (seed eqs. 6–7)
-//!
-//! [`critical_fields`] gives `h±ᶜ = [λ ± √(λ² − Γb²)]/2` and
-//! [`semiclassical_fixed_point`] the stable fixed point `(X, Y, Z)` of
-//! `Ẋ = 2hY − Γb Z X`, `Ẏ = −2hX + 2λ Z X − Γb Z Y`,
-//! `Ż = −2λ X Y + Γb (X² + Y²)`: for `h₋ᶜ < h < h₊ᶜ`, with
-//! `Λ = λ + √(λ² − Γb²)`, `X = +√((Λ² − 4h²)/(2λΛ))`, `Y = (Γb/Λ) X`,
-//! `Z = 2h/Λ`; otherwise `(0, 0, 1)`. Finite-N moments approach
-//! `⟨Jz⟩/j → Z`, `⟨Jx²⟩/j² → X²`, `⟨Jy²⟩/j² → Y²`, `⟨Jz²⟩/j² → Z²`.
+//! The observables of [`LmgObservables`] are those of [`qk_model::lmg`]; the
+//! quality figures those of [`crate::steady`].
 
 use crate::liouvillian::BlockLiouvillian;
 use crate::ordering::nested_dissection;
@@ -72,24 +27,12 @@ use crate::steady::{
     SteadyStatePlan,
 };
 use crate::LindbladError;
-use faer::MatRef;
 use num_complex::Complex64;
-use sprs::{CsMat, TriMat};
-
-/// Parameters of one LMG steady state.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LmgParams {
-    /// Number of spins `N ≥ 1` (`j = N/2`, dimension `N + 1`).
-    pub n: usize,
-    /// Effective field `h` (any real).
-    pub h: f64,
-    /// Interaction strength `λ` (any real; the seed has λ > 0).
-    pub lambda: f64,
-    /// Rate `Γa ≥ 0` of the `D[2Jx]` channel.
-    pub gamma_a: f64,
-    /// Rate `Γb ≥ 0` of the collective decay `D[J+]`.
-    pub gamma_b: f64,
-}
+pub use qk_model::lmg::{
+    check_n, concurrence_from_moments, concurrence_phi, critical_fields, lmg_collapse_ops,
+    lmg_hamiltonian, lmg_parity, m_values, parametric_model, raising, semiclassical_fixed_point,
+    spin_moments, spin_moments_with, spin_operators, LmgParams, SpinMoments, SpinOperators,
+};
 
 /// Steady-state observables and quality figures of one LMG point.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -124,285 +67,6 @@ pub struct LmgObservables {
     pub perturbed_pivots: usize,
     /// Backward error of the trace-constrained system.
     pub backward_error: f64,
-}
-
-/// Raw (un-normalized) first and second spin moments of a state.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SpinMoments {
-    /// `⟨Jx⟩`.
-    pub jx: f64,
-    /// `⟨Jy⟩`.
-    pub jy: f64,
-    /// `⟨Jz⟩`.
-    pub jz: f64,
-    /// `⟨Jx²⟩`.
-    pub jx2: f64,
-    /// `⟨Jy²⟩`.
-    pub jy2: f64,
-    /// `⟨Jz²⟩`.
-    pub jz2: f64,
-    /// `⟨JxJy + JyJx⟩/2`.
-    pub jxy: f64,
-}
-
-/// Collective spin operators in the Dicke basis (`m = j..−j`).
-#[derive(Clone, Debug)]
-pub struct SpinOperators {
-    /// `Jz`.
-    pub jz: CsMat<Complex64>,
-    /// `J+`.
-    pub jp: CsMat<Complex64>,
-    /// `J−`.
-    pub jm: CsMat<Complex64>,
-    /// `Jx = (J+ + J−)/2`.
-    pub jx: CsMat<Complex64>,
-    /// `Jy = (J+ − J−)/(2i)`.
-    pub jy: CsMat<Complex64>,
-    /// `Jx²`.
-    pub jx2: CsMat<Complex64>,
-}
-
-fn c(re: f64) -> Complex64 {
-    Complex64::new(re, 0.0)
-}
-
-/// `m_k = j − k`.
-fn m_values(n: usize) -> Vec<f64> {
-    let j = n as f64 / 2.0;
-    (0..=n).map(|k| j - k as f64).collect()
-}
-
-/// `a_k = ⟨k−1|J+|k⟩ = √(j(j+1) − m_k(m_k+1))` for `k ≥ 1` (`a_0 = 0`).
-fn raising(n: usize) -> Vec<f64> {
-    let j = n as f64 / 2.0;
-    let m = m_values(n);
-    (0..=n)
-        .map(|k| {
-            if k == 0 {
-                0.0
-            } else {
-                (j * (j + 1.0) - m[k] * (m[k] + 1.0)).max(0.0).sqrt()
-            }
-        })
-        .collect()
-}
-
-fn check_n(n: usize) -> Result<(), LindbladError> {
-    if n == 0 {
-        return Err(LindbladError::InvalidInput("N must be at least 1".into()));
-    }
-    // D² must fit comfortably; the solver is far beyond memory long before.
-    if n > 1_000_000 {
-        return Err(LindbladError::InvalidInput(format!("N = {n} is too large")));
-    }
-    Ok(())
-}
-
-/// Collective spin operators for `N` spins.
-///
-/// # Errors
-/// [`LindbladError::InvalidInput`] for `N = 0`.
-pub fn spin_operators(n: usize) -> Result<SpinOperators, LindbladError> {
-    check_n(n)?;
-    let d = n + 1;
-    let j = n as f64 / 2.0;
-    let m = m_values(n);
-    let a = raising(n);
-    let mut jz = TriMat::new((d, d));
-    let mut jp = TriMat::new((d, d));
-    let mut jm = TriMat::new((d, d));
-    let mut jx = TriMat::new((d, d));
-    let mut jy = TriMat::new((d, d));
-    let mut jx2 = TriMat::new((d, d));
-    for k in 0..d {
-        jz.add_triplet(k, k, c(m[k]));
-        jx2.add_triplet(k, k, c(0.5 * (j * (j + 1.0) - m[k] * m[k])));
-        if k >= 1 {
-            jp.add_triplet(k - 1, k, c(a[k]));
-            jm.add_triplet(k, k - 1, c(a[k]));
-            jx.add_triplet(k - 1, k, c(0.5 * a[k]));
-            jx.add_triplet(k, k - 1, c(0.5 * a[k]));
-            jy.add_triplet(k - 1, k, Complex64::new(0.0, -0.5 * a[k]));
-            jy.add_triplet(k, k - 1, Complex64::new(0.0, 0.5 * a[k]));
-        }
-        if k >= 2 {
-            let v = 0.25 * a[k] * a[k - 1];
-            jx2.add_triplet(k - 2, k, c(v));
-            jx2.add_triplet(k, k - 2, c(v));
-        }
-    }
-    Ok(SpinOperators {
-        jz: jz.to_csc(),
-        jp: jp.to_csc(),
-        jm: jm.to_csc(),
-        jx: jx.to_csc(),
-        jy: jy.to_csc(),
-        jx2: jx2.to_csc(),
-    })
-}
-
-fn scale(a: &CsMat<Complex64>, s: f64) -> CsMat<Complex64> {
-    a.map(|z| z * s)
-}
-
-fn validate_params(p: &LmgParams) -> Result<(), LindbladError> {
-    check_n(p.n)?;
-    for (name, v) in [
-        ("h", p.h),
-        ("lambda", p.lambda),
-        ("gamma_a", p.gamma_a),
-        ("gamma_b", p.gamma_b),
-    ] {
-        if !v.is_finite() {
-            return Err(LindbladError::InvalidInput(format!(
-                "{name} = {v} is not finite"
-            )));
-        }
-    }
-    if p.gamma_a < 0.0 || p.gamma_b < 0.0 {
-        return Err(LindbladError::InvalidInput(format!(
-            "rates must be non-negative (gamma_a = {}, gamma_b = {})",
-            p.gamma_a, p.gamma_b
-        )));
-    }
-    if p.gamma_a == 0.0 && p.gamma_b == 0.0 {
-        return Err(LindbladError::InvalidInput(
-            "gamma_a = gamma_b = 0: Hamiltonian dynamics has no unique steady state".into(),
-        ));
-    }
-    Ok(())
-}
-
-/// `H = −2h Jz − (2λ/N) Jx²`.
-///
-/// # Errors
-/// [`LindbladError::InvalidInput`] for invalid parameters.
-pub fn lmg_hamiltonian(p: &LmgParams) -> Result<CsMat<Complex64>, LindbladError> {
-    check_n(p.n)?;
-    let ops = spin_operators(p.n)?;
-    let a = scale(&ops.jz, -2.0 * p.h);
-    let b = scale(&ops.jx2, -2.0 * p.lambda / p.n as f64);
-    Ok(&a + &b)
-}
-
-/// `[C_a, C_b] = [√(2Γa/N)·2Jx, √(2Γb/N)·J+]`.
-///
-/// # Errors
-/// [`LindbladError::InvalidInput`] for `N = 0` or negative rates.
-pub fn lmg_collapse_ops(p: &LmgParams) -> Result<Vec<CsMat<Complex64>>, LindbladError> {
-    check_n(p.n)?;
-    if !(p.gamma_a >= 0.0 && p.gamma_b >= 0.0) {
-        return Err(LindbladError::InvalidInput(
-            "rates must be non-negative".into(),
-        ));
-    }
-    let ops = spin_operators(p.n)?;
-    let nf = p.n as f64;
-    Ok(vec![
-        scale(&ops.jx, 2.0 * (2.0 * p.gamma_a / nf).sqrt()),
-        scale(&ops.jp, (2.0 * p.gamma_b / nf).sqrt()),
-    ])
-}
-
-/// Parity `p_k = k mod 2` of the Dicke states (`true` = odd), the weak Z2
-/// symmetry of the model.
-pub fn lmg_parity(n: usize) -> Vec<bool> {
-    (0..=n).map(|k| k % 2 == 1).collect()
-}
-
-/// Spin moments `Tr(ρ A)` of a `(N+1) × (N+1)` Hermitian `rho`.
-///
-/// # Errors
-/// [`LindbladError::InvalidInput`] if `rho` is not `(N+1) × (N+1)`.
-pub fn spin_moments(n: usize, rho: MatRef<'_, Complex64>) -> Result<SpinMoments, LindbladError> {
-    check_n(n)?;
-    let d = n + 1;
-    if rho.nrows() != d || rho.ncols() != d {
-        return Err(LindbladError::InvalidInput(format!(
-            "rho is {}x{}, expected {d}x{d}",
-            rho.nrows(),
-            rho.ncols()
-        )));
-    }
-    Ok(moments_impl(n, rho, &m_values(n), &raising(n)))
-}
-
-fn moments_impl(n: usize, rho: MatRef<'_, Complex64>, m: &[f64], a: &[f64]) -> SpinMoments {
-    let d = n + 1;
-    let j = n as f64 / 2.0;
-    let (mut jz, mut jz2) = (0.0, 0.0);
-    let mut jp = Complex64::new(0.0, 0.0);
-    let mut jp2 = Complex64::new(0.0, 0.0);
-    for k in 0..d {
-        let p = rho[(k, k)].re;
-        jz += m[k] * p;
-        jz2 += m[k] * m[k] * p;
-        if k >= 1 {
-            jp += a[k] * rho[(k, k - 1)];
-        }
-        if k >= 2 {
-            jp2 += (a[k] * a[k - 1]) * rho[(k, k - 2)];
-        }
-    }
-    // Jx² + Jy² = j(j+1) − Jz²,  J+² = Jx² − Jy² + i{Jx, Jy}
-    let perp = 0.5 * (j * (j + 1.0) - jz2);
-    SpinMoments {
-        jx: jp.re,
-        jy: jp.im,
-        jz,
-        jx2: perp + 0.5 * jp2.re,
-        jy2: perp - 0.5 * jp2.re,
-        jz2,
-        jxy: 0.5 * jp2.im,
-    }
-}
-
-/// Rescaled concurrence `C_R = max(0, max_φ C_φ)` (seed eq. 9) from the spin
-/// moments, in closed form (module docs).
-pub fn concurrence_from_moments(n: usize, mo: &SpinMoments) -> f64 {
-    let nf = n as f64;
-    let f = 4.0 / nf;
-    let g = 4.0 / nf - 4.0 / (nf * nf);
-    let mxx = f * mo.jx2 - g * mo.jx * mo.jx;
-    let myy = f * mo.jy2 - g * mo.jy * mo.jy;
-    let mxy = f * mo.jxy - g * mo.jx * mo.jy;
-    let lam_min = 0.5 * (mxx + myy) - (0.5 * (mxx - myy)).hypot(mxy);
-    (1.0 - lam_min).max(0.0)
-}
-
-/// `C_φ` for one angle (for tests of the closed form).
-pub fn concurrence_phi(n: usize, mo: &SpinMoments, phi: f64) -> f64 {
-    let nf = n as f64;
-    let (s, c) = phi.sin_cos();
-    let jphi = s * mo.jx + c * mo.jy;
-    let jphi2 = s * s * mo.jx2 + c * c * mo.jy2 + 2.0 * s * c * mo.jxy;
-    1.0 - (4.0 / nf) * (jphi2 - jphi * jphi) - (4.0 / (nf * nf)) * jphi * jphi
-}
-
-/// Critical fields `(h₋ᶜ, h₊ᶜ) = ([λ − √(λ² − Γb²)]/2, [λ + √(λ² − Γb²)]/2)`
-/// (seed, after eq. 6); `None` unless `λ > 0`, `0 ≤ Γb ≤ λ` (no ordered
-/// phase otherwise).
-pub fn critical_fields(lambda: f64, gamma_b: f64) -> Option<(f64, f64)> {
-    if !(lambda > 0.0 && gamma_b >= 0.0 && gamma_b <= lambda && lambda.is_finite()) {
-        return None;
-    }
-    let r = (lambda * lambda - gamma_b * gamma_b).sqrt();
-    Some((0.5 * (lambda - r), 0.5 * (lambda + r)))
-}
-
-/// Stable semiclassical fixed point `[X, Y, Z]` (seed eq. 7, branch `X ≥ 0`);
-/// `[0, 0, 1]` outside `(h₋ᶜ, h₊ᶜ)` or when [`critical_fields`] is `None`.
-pub fn semiclassical_fixed_point(h: f64, lambda: f64, gamma_b: f64) -> [f64; 3] {
-    match critical_fields(lambda, gamma_b) {
-        Some((hm, hp)) if h > hm && h < hp => {
-            let big = lambda + (lambda * lambda - gamma_b * gamma_b).sqrt();
-            let x = ((big * big - 4.0 * h * h) / (2.0 * lambda * big))
-                .max(0.0)
-                .sqrt();
-            [x, gamma_b / big * x, 2.0 * h / big]
-        }
-        _ => [0.0, 0.0, 1.0],
-    }
 }
 
 /// Steady-state solver for the dissipative LMG model at fixed `N`: pattern,
@@ -527,7 +191,7 @@ impl LmgSolver {
     /// # Errors
     /// As [`solve`](Self::solve).
     pub fn factorize_only(&mut self, p: &LmgParams) -> Result<(), LindbladError> {
-        validate_params(p)?;
+        p.validate()?;
         self.form_values(p);
         self.plan.factorize_only(&self.values)
     }
@@ -549,7 +213,7 @@ impl LmgSolver {
         &mut self,
         p: &LmgParams,
     ) -> Result<(LmgObservables, SteadyState), LindbladError> {
-        validate_params(p)?;
+        p.validate()?;
         if p.n != self.n {
             return Err(LindbladError::InvalidInput(format!(
                 "parameters have N = {} but the solver was planned for N = {}",
@@ -558,7 +222,7 @@ impl LmgSolver {
         }
         self.form_values(p);
         let state = self.plan.solve_values(&self.values)?;
-        let mo = moments_impl(self.n, state.rho.as_ref(), &self.m, &self.a);
+        let mo = spin_moments_with(self.n, state.rho.as_ref(), &self.m, &self.a);
         let j = self.n as f64 / 2.0;
         let q = state.quality;
         let obs = LmgObservables {
@@ -848,6 +512,8 @@ pub fn estimate_memory_bytes_for(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use qk_model::operator::scaled as scale;
+    use sprs::CsMat;
 
     /// The direct assembly equals the generic one of the same operators:
     /// pattern exactly, values to round-off, for even and odd N.
