@@ -1,7 +1,7 @@
 //! Dense reference implementation (for tests at small `D`).
 //!
 //! Builds the Liouvillian naively from dense Kronecker products, exactly as
-//! written in [`crate::liouvillian`] (`L = −i(I⊗H − Hᵀ⊗I) + Σ_k [C̄_k⊗C_k −
+//! written in [`crate::liouvillian`](mod@crate::liouvillian) (`L = −i(I⊗H − Hᵀ⊗I) + Σ_k [C̄_k⊗C_k −
 //! ½ I⊗C_k†C_k − ½ (C_k†C_k)ᵀ⊗I]`, column-stacked `vec(ρ)`), and takes the
 //! steady state as the right singular vector of the smallest singular value of
 //! `L` (dense SVD), reshaped, Hermitized and normalized to unit trace. Cost

@@ -12,13 +12,13 @@
 //!
 //! Two preconditioners are used:
 //!
-//! - the multifrontal LU of `A` rounded to `f32` ([`PreconditionedGmres`],
+//! - the multifrontal LU of `A` rounded to `f32` (`PreconditionedGmres`,
 //!   [`crate::SolveMethod::Gmres`]): half the memory of the `f64` factor
 //!   (GMRES-based iterative refinement, Carson & Higham, SIAM J. Sci.
 //!   Comput. 40, A817 (2018)); with `‖I − A M⁻¹‖ ≈ u_f32 κ(A)` a few
 //!   iterations reach `1e-14`;
 //! - the `f64` factor itself when its pivots were perturbed (static
-//!   pivoting, [`crate::front`]): `M = A + E` with `E` of rank `q` (the
+//!   pivoting, [`crate::multifrontal::front`]): `M = A + E` with `E` of rank `q` (the
 //!   number of perturbed pivots), so `A M⁻¹ = I − E M⁻¹` has at most
 //!   `q + 1` distinct eigenvalues and GMRES converges in about `q + 1`
 //!   iterations (Arioli, Duff, Gratton & Pralet, SIAM J. Sci. Comput. 29,
@@ -28,10 +28,10 @@
 //! `max_iterations` naming the residual reached. Memory: `m + 1` basis
 //! vectors of `n` scalars, allocated as the iterations need them.
 
-use crate::multifrontal::{Multifrontal, PivotReport, Pivoting};
+use crate::multifrontal::{FactorScalar, Multifrontal, PivotReport, Pivoting};
 use crate::ordering::NdTree;
+use crate::scalar::SystemScalar;
 use crate::LindbladError;
-use num_complex::Complex64;
 
 /// GMRES convergence of one solve.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -42,48 +42,6 @@ pub struct KrylovReport {
     pub relative_residual: f64,
 }
 
-/// Scalars GMRES works in (`f64`, `Complex64`).
-pub(crate) trait KrylovScalar:
-    Copy
-    + Default
-    + PartialEq
-    + std::ops::Add<Output = Self>
-    + std::ops::Sub<Output = Self>
-    + std::ops::Mul<Output = Self>
-    + std::ops::Div<Output = Self>
-    + std::ops::AddAssign
-    + std::ops::SubAssign
-    + std::ops::MulAssign
-{
-    fn conj(self) -> Self;
-    fn abs(self) -> f64;
-    fn real(x: f64) -> Self;
-}
-
-impl KrylovScalar for f64 {
-    fn conj(self) -> Self {
-        self
-    }
-    fn abs(self) -> f64 {
-        f64::abs(self)
-    }
-    fn real(x: f64) -> Self {
-        x
-    }
-}
-
-impl KrylovScalar for Complex64 {
-    fn conj(self) -> Self {
-        Complex64::conj(&self)
-    }
-    fn abs(self) -> f64 {
-        self.norm_sqr().sqrt()
-    }
-    fn real(x: f64) -> Self {
-        Complex64::new(x, 0.0)
-    }
-}
-
 /// A sparse matrix in CSC form, borrowed.
 #[derive(Clone, Copy)]
 pub(crate) struct Csc<'a, T> {
@@ -92,7 +50,7 @@ pub(crate) struct Csc<'a, T> {
     pub values: &'a [T],
 }
 
-impl<T: KrylovScalar> Csc<'_, T> {
+impl<T: SystemScalar> Csc<'_, T> {
     /// `out ← b − A x`.
     fn residual(&self, b: &[T], x: &[T], out: &mut [T]) {
         out.copy_from_slice(b);
@@ -134,7 +92,7 @@ pub(crate) struct Gmres<T> {
     r: Vec<T>,
 }
 
-impl<T: KrylovScalar> Gmres<T> {
+impl<T: SystemScalar> Gmres<T> {
     /// GMRES(`restart`) stopping at relative residual `tol` or after
     /// `max_iterations`.
     pub(crate) fn new(restart: usize, max_iterations: usize, tol: f64) -> Self {
@@ -212,12 +170,12 @@ impl<T: KrylovScalar> Gmres<T> {
                     self.max_iterations
                 )));
             }
-            let inv_beta = T::real(1.0 / beta);
+            let inv_beta = T::from_f64(1.0 / beta);
             for (v, &ri) in self.basis[..n].iter_mut().zip(self.r.iter()) {
                 *v = ri * inv_beta;
             }
             self.g.fill(T::default());
-            self.g[0] = T::real(beta);
+            self.g[0] = T::from_f64(beta);
             let mut k = 0;
             while k < m && its < self.max_iterations {
                 self.reserve_basis(n, k + 2)?;
@@ -237,32 +195,32 @@ impl<T: KrylovScalar> Gmres<T> {
                     *hi = h;
                 }
                 let h_next = norm2(w);
-                hcol[k + 1] = T::real(h_next);
+                hcol[k + 1] = T::from_f64(h_next);
                 if h_next > 0.0 {
-                    let inv = T::real(1.0 / h_next);
+                    let inv = T::from_f64(1.0 / h_next);
                     for wj in w.iter_mut() {
                         *wj *= inv;
                     }
                 }
                 for i in 0..k {
                     let (p, q) = (hcol[i], hcol[i + 1]);
-                    let (c, s) = (T::real(self.cs[i]), self.sn[i]);
+                    let (c, s) = (T::from_f64(self.cs[i]), self.sn[i]);
                     hcol[i] = c * p + s * q;
                     hcol[i + 1] = c * q - s.conj() * p;
                 }
                 let (p, q) = (hcol[k], hcol[k + 1]);
-                let (pa, qa) = (p.abs(), q.abs());
+                let (pa, qa) = (p.magnitude(), q.magnitude());
                 let rho = pa.hypot(qa);
                 let (c, s, r) = if rho == 0.0 {
                     (1.0, T::default(), T::default())
                 } else if pa == 0.0 {
-                    (0.0, q.conj() * T::real(1.0 / qa), T::real(qa))
+                    (0.0, q.conj() * T::from_f64(1.0 / qa), T::from_f64(qa))
                 } else {
-                    let phase = p * T::real(1.0 / pa);
+                    let phase = p * T::from_f64(1.0 / pa);
                     (
                         pa / rho,
-                        phase * q.conj() * T::real(1.0 / rho),
-                        phase * T::real(rho),
+                        phase * q.conj() * T::from_f64(1.0 / rho),
+                        phase * T::from_f64(rho),
                     )
                 };
                 self.cs[k] = c;
@@ -271,10 +229,10 @@ impl<T: KrylovScalar> Gmres<T> {
                 hcol[k + 1] = T::default();
                 let gk = self.g[k];
                 self.g[k + 1] = T::default() - s.conj() * gk;
-                self.g[k] = T::real(c) * gk;
+                self.g[k] = T::from_f64(c) * gk;
                 its += 1;
                 k += 1;
-                if self.g[k].abs() <= 0.5 * self.tol * b_norm || h_next == 0.0 {
+                if self.g[k].magnitude() <= 0.5 * self.tol * b_norm || h_next == 0.0 {
                     break;
                 }
             }
@@ -301,31 +259,33 @@ impl<T: KrylovScalar> Gmres<T> {
 }
 
 /// `Σ conj(a_i) b_i`.
-fn dot<T: KrylovScalar>(a: &[T], b: &[T]) -> T {
+fn dot<T: SystemScalar>(a: &[T], b: &[T]) -> T {
     a.iter()
         .zip(b)
         .fold(T::default(), |s, (&x, &y)| s + x.conj() * y)
 }
 
-fn norm2<T: KrylovScalar>(a: &[T]) -> f64 {
-    a.iter().map(|&x| x.abs() * x.abs()).sum::<f64>().sqrt()
+fn norm2<T: SystemScalar>(a: &[T]) -> f64 {
+    a.iter()
+        .map(|&x| x.magnitude() * x.magnitude())
+        .sum::<f64>()
+        .sqrt()
 }
 
-/// The `f32` multifrontal factor of `A` as GMRES preconditioner
-/// ([`crate::SolveMethod::Gmres`]; `A` itself is borrowed at each solve).
-pub(crate) struct PreconditionedGmres {
-    factor: Multifrontal<f32>,
-    gmres: Gmres<f64>,
-    z32: Vec<f32>,
+/// The multifrontal factor of `A` in single precision (`T::Low`) as GMRES
+/// preconditioner ([`crate::SolveMethod::Gmres`]; `A` itself is borrowed at
+/// each solve).
+pub(crate) struct PreconditionedGmres<T: SystemScalar> {
+    factor: Multifrontal<T::Low>,
+    gmres: Gmres<T>,
+    low: Vec<T::Low>,
     /// Copy of the right-hand side.
-    b: Vec<f64>,
+    b: Vec<T>,
     /// Iterations since the last factorization (all solves).
     pub(crate) iterations: usize,
-    /// Relative residual of the last solve.
-    pub(crate) last: KrylovReport,
 }
 
-impl PreconditionedGmres {
+impl<T: SystemScalar> PreconditionedGmres<T> {
     /// Symbolic analysis of the pattern for `tree` (see [`Multifrontal::new`]).
     pub(crate) fn new(
         n: usize,
@@ -335,26 +295,25 @@ impl PreconditionedGmres {
         threads: usize,
         pivoting: Pivoting,
     ) -> Result<Self, LindbladError> {
-        let factor = Multifrontal::<f32>::new(n, col_ptr, row_idx, tree, threads, pivoting)?;
+        let factor = Multifrontal::<T::Low>::new(n, col_ptr, row_idx, tree, threads, pivoting)?;
         let mut gmres = Gmres::new(20, 400, 1e-14);
         gmres.reserve_basis(n, 21)?;
         Ok(Self {
             factor,
             gmres,
-            z32: vec![0.0; n],
-            b: vec![0.0; n],
+            low: vec![T::Low::default(); n],
+            b: vec![T::default(); n],
             iterations: 0,
-            last: KrylovReport::default(),
         })
     }
 
-    /// Stored entries and flops of the `f32` factor.
+    /// Stored entries and flops of the single-precision factor.
     pub(crate) fn factor_size(&self) -> (u64, f64) {
         (self.factor.nnz_lu, self.factor.flops)
     }
 
     /// Factorizes the values of `A` in single precision.
-    pub(crate) fn factorize(&mut self, values: &[f64]) -> Result<PivotReport, LindbladError> {
+    pub(crate) fn factorize(&mut self, values: &[T]) -> Result<PivotReport, LindbladError> {
         self.iterations = 0;
         self.factor.factorize(values)
     }
@@ -366,25 +325,24 @@ impl PreconditionedGmres {
     /// As [`Gmres::solve`].
     pub(crate) fn solve_in_place(
         &mut self,
-        a: Csc<'_, f64>,
-        rhs: &mut [f64],
+        a: Csc<'_, T>,
+        rhs: &mut [T],
     ) -> Result<(), LindbladError> {
         self.b.copy_from_slice(rhs);
-        rhs.fill(0.0);
-        let (factor, z32) = (&mut self.factor, &mut self.z32);
-        let mut precond = |v: &mut [f64]| {
-            for (s, &x) in z32.iter_mut().zip(v.iter()) {
-                *s = x as f32;
+        rhs.fill(T::default());
+        let (factor, low) = (&mut self.factor, &mut self.low);
+        let mut precond = |v: &mut [T]| {
+            for (s, &x) in low.iter_mut().zip(v.iter()) {
+                *s = T::Low::from_input(x);
             }
-            factor.solve_in_place(z32);
-            for (x, &s) in v.iter_mut().zip(z32.iter()) {
-                *x = s as f64;
+            factor.solve_in_place(low);
+            for (x, &s) in v.iter_mut().zip(low.iter()) {
+                *x = T::widen(s);
             }
             Ok(())
         };
         let r = self.gmres.solve(a, &self.b, rhs, &mut precond);
         if let Ok(rep) = &r {
-            self.last = *rep;
             self.iterations += rep.iterations;
         }
         r.map(|_| ())

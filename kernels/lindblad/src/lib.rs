@@ -46,12 +46,12 @@
 
 pub mod dense;
 mod error;
-mod front;
 pub mod krylov;
 pub mod liouvillian;
 pub mod lmg;
 pub mod multifrontal;
 pub mod ordering;
+pub mod scalar;
 pub mod steady;
 
 pub use dense::{liouvillian_dense, steady_state_dense, DenseSteadyState};

@@ -123,7 +123,7 @@ impl LmgSolver {
             LmgOrdering::Colamd => ColumnOrdering::Colamd,
             LmgOrdering::NestedDissection => match options.arithmetic {
                 Arithmetic::Complex => {
-                    ColumnOrdering::Custom(lmg_nested_dissection(n, union.vec_indices()))
+                    ColumnOrdering::Geometric(lmg_lattice_coords(n, union.vec_indices()))
                 }
                 Arithmetic::Real => {
                     ColumnOrdering::Geometric(lmg_folded_coords(n, union.vec_indices()))
@@ -396,10 +396,10 @@ fn for_each_component_value(n: usize, mut value: impl FnMut([f64; 4])) {
 /// Fill-reducing ordering of the LMG steady-state system.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LmgOrdering {
-    /// Geometric nested dissection (default): in the real formulation the
-    /// multifrontal LU on the folded lattice `((k + l)/2, |k − l|/2)`
-    /// ([`lmg_folded_coords`]), in the complex one faer's supernodal LU
-    /// with the order of [`lmg_nested_dissection`].
+    /// Geometric nested dissection (default) with the multifrontal LU: on
+    /// the folded lattice `((k + l)/2, |k − l|/2)` ([`lmg_folded_coords`])
+    /// in the real formulation, on [`lmg_lattice_coords`] in the complex
+    /// one.
     #[default]
     NestedDissection,
     /// faer's supernodal LU with the order of [`lmg_nested_dissection`]
@@ -439,18 +439,26 @@ pub fn lmg_folded_coords(n: usize, vec_indices: &[usize]) -> Vec<[i64; 2]> {
         .collect()
 }
 
-/// Nested-dissection order of the even-block unknowns (vec indices
-/// `k + D*l`) in the coordinates `(u, v) = ((k + l)/2, (k − l)/2)`.
-pub fn lmg_nested_dissection(n: usize, vec_indices: &[usize]) -> Vec<usize> {
+/// Lattice coordinates `(u, v) = ((k + l)/2, (k − l)/2)` of the even-block
+/// unknowns (vec indices `k + D*l`): every term of `L` couples points at
+/// Chebyshev distance ≤ 1 (the complex formulation's geometric ordering).
+pub fn lmg_lattice_coords(n: usize, vec_indices: &[usize]) -> Vec<[i64; 2]> {
     let d = n + 1;
-    let coords: Vec<[i64; 2]> = vec_indices
+    vec_indices
         .iter()
         .map(|&v| {
             let (k, l) = ((v % d) as i64, (v / d) as i64);
             [(k + l).div_euclid(2), (k - l).div_euclid(2)]
         })
-        .collect();
-    nested_dissection(&coords, 2, 32)
+        .collect()
+}
+
+/// Nested-dissection order of the even-block unknowns in the coordinates of
+/// [`lmg_lattice_coords`], with separators two lines wide (the structure
+/// of `AᵀA`, which bounds faer's supernodal LU): the order of
+/// [`LmgOrdering::NdSupernodal`].
+pub fn lmg_nested_dissection(n: usize, vec_indices: &[usize]) -> Vec<usize> {
+    nested_dissection(&lmg_lattice_coords(n, vec_indices), 2, 32)
 }
 
 /// Estimated peak memory (bytes) of [`LmgSolver::new`] followed by

@@ -6,7 +6,7 @@
 //! A front is an `m × m` column-major matrix whose leading `f` rows and
 //! columns are *fully summed* (no later contribution will reach them) and
 //! whose trailing `b = m − f` rows and columns are the boundary, still to be
-//! summed by the ancestors. [`factor_front`] eliminates up to `f` pivots,
+//! summed by the ancestors. `factor_front` eliminates up to `f` pivots,
 //! choosing rows among the fully summed rows and columns among the fully
 //! summed columns, and leaves, with `k` the number eliminated,
 //!
@@ -36,11 +36,11 @@
 //! moved behind the remaining candidates and *delayed* (MA41 / MUMPS:
 //! Duff & Reid, ACM TOMS 9 (1983) 302; Amestoy, Duff, Koster & L'Excellent,
 //! SIMAX 23 (2001) 15, where `u = 0.01` is the default). Where delaying is
-//! not possible (a root of the elimination tree, [`PivotPolicy::can_delay`]
+//! not possible (a root of the elimination tree, `PivotPolicy::can_delay`
 //! false) the best available pivot is taken whatever `u`; if even that is
 //! zero to round-off (`|p| ≤ tiny`) the fully summed block, and with it the
-//! whole matrix, is singular: an error ([`FrontError::ZeroPivot`]), unless
-//! the policy asks for *static pivoting* ([`Perturbation`]): a pivot with
+//! whole matrix, is singular: an error (`FrontError::ZeroPivot`), unless
+//! the policy asks for *static pivoting* (`Perturbation`): a pivot with
 //! `|p| ≤ below` is then replaced by `to` with the sign (phase) of `p` (Li
 //! & Demmel, ACM TOMS 29 (2003) 110; Schenk & Gärtner, FGCS 20 (2004) 475,
 //! with no delays at all in that mode). A perturbed factor is the exact LU of
@@ -50,7 +50,7 @@
 //!
 //! # Algorithm
 //!
-//! Right-looking and blocked by panels of [`PANEL`] columns: inside a panel,
+//! Right-looking and blocked by panels of `PANEL` columns: inside a panel,
 //! rank-1 updates of the panel's columns (all `m` rows, so the threshold
 //! test sees the boundary rows); after it, the panel's row interchanges are
 //! applied to the other columns, the fully summed columns to the right are
@@ -81,6 +81,9 @@ pub trait FactorScalar:
     + Default
     + Send
     + Sync
+    + PartialEq
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
     + std::ops::AddAssign
     + std::ops::SubAssign
     + std::ops::MulAssign
