@@ -4,6 +4,23 @@
 //! Axes: `n` (N spins, j = N/2), `h`, `lambda`, `gamma_a`, `gamma_b`; energies and
 //! rates in one unit with ħ = 1. Each rank keeps the solver plan of the last N
 //! it saw; points are handed out largest N first, so a plan serves many points.
+//!
+//! Retry chain: a point whose solve fails numerically (a singular factor, a
+//! residual above the tolerance after refinement and GMRES, a non-positive ρ)
+//! is solved again by the next, more robust method, until one succeeds:
+//!
+//! 1. the chosen `--ordering/--arithmetic/--method` (default nd/real/direct:
+//!    multifrontal LU with threshold pivoting and delayed pivots);
+//! 2. colamd/real/direct: faer's supernodal LU, pivots chosen in whole columns;
+//! 3. colamd/complex/direct: the complex formulation (no Hermitian reduction);
+//! 4. dense/complex/direct: dense LU with full pivoting, where the system is
+//!    small (at most [`DENSE_MAX_UNKNOWNS`] unknowns).
+//!
+//! Methods equal to the chosen one are skipped, and so are those whose memory
+//! estimate exceeds what this rank may use besides the chosen method's plan.
+//! `/status/method` names the method that produced the result, `fallbacks` how
+//! many failed before it; a point fails only when every method failed, with
+//! each method's reason. Bad input is never retried.
 
 use crate::error::{DriverError, InputError, PointError};
 use crate::grid::{self, Axis, Grid, IntGrid, RealGrid};
@@ -13,7 +30,14 @@ use crate::model::{
 };
 use crate::sysinfo::Threads;
 use clap::{Args, ValueEnum};
-use qk_lindblad::{Arithmetic, LmgOrdering, LmgParams, LmgSolver, SolveMethod, SteadyStateOptions};
+use qk_lindblad::{
+    Arithmetic, LindbladError, LmgObservables, LmgOrdering, LmgParams, LmgSolver, SolveMethod,
+    SteadyStateOptions,
+};
+
+/// Largest system (even-block unknowns) the dense last resort is tried on
+/// (N ≈ 69; about 3 s and 200 MB).
+pub const DENSE_MAX_UNKNOWNS: usize = 2500;
 
 /// Steady states of the dissipative Lipkin-Meshkov-Glick model (sparse Lindblad solver).
 #[derive(Args, Debug)]
@@ -52,8 +76,10 @@ pub struct LmgArgs {
     )]
     pub gamma_b: RealGrid,
     /// Fill-reducing ordering / factorization: nd (geometric nested
-    /// dissection, multifrontal LU; fastest), nd-supernodal (the same order in
-    /// faer's supernodal LU) or colamd (faer's COLAMD + supernodal LU).
+    /// dissection, multifrontal LU with threshold pivoting and delayed pivots;
+    /// fastest), nd-supernodal (the same order in faer's supernodal LU), colamd
+    /// (faer's COLAMD + supernodal LU) or dense (dense LU with full pivoting;
+    /// small N). A point that fails is retried with more robust methods.
     #[arg(long = "ordering", value_name = "ORDERING", value_enum, default_value_t = OrderingArg::Nd)]
     pub ordering: OrderingArg,
     /// Arithmetic of the linear system: real (the Hermitian half of ρ; fast)
@@ -67,8 +93,8 @@ pub struct LmgArgs {
     pub threads: Threads,
     /// Linear solver: direct (double-precision LU + refinement) or gmres
     /// (GMRES preconditioned by the single-precision nd factor: about half
-    /// the factor memory, for the largest N; needs --ordering nd and
-    /// --arithmetic real). Iterations per point go to /results.
+    /// the factor memory, for the largest N; needs --ordering nd).
+    /// Iterations per point go to /results.
     #[arg(long = "method", value_name = "METHOD", value_enum, default_value_t = MethodArg::Direct)]
     pub method: MethodArg,
 }
@@ -80,6 +106,7 @@ pub enum OrderingArg {
     Nd,
     NdSupernodal,
     Colamd,
+    Dense,
 }
 
 impl From<OrderingArg> for LmgOrdering {
@@ -88,6 +115,7 @@ impl From<OrderingArg> for LmgOrdering {
             OrderingArg::Nd => LmgOrdering::NestedDissection,
             OrderingArg::NdSupernodal => LmgOrdering::NdSupernodal,
             OrderingArg::Colamd => LmgOrdering::Colamd,
+            OrderingArg::Dense => LmgOrdering::Dense,
         }
     }
 }
@@ -174,12 +202,10 @@ impl LmgModel {
         let ordering = LmgOrdering::from(a.ordering);
         let arithmetic = Arithmetic::from(a.arithmetic);
         let method = SolveMethod::from(a.method);
-        if method == SolveMethod::Gmres
-            && (ordering != LmgOrdering::NestedDissection || arithmetic != Arithmetic::Real)
-        {
+        if method == SolveMethod::Gmres && ordering != LmgOrdering::NestedDissection {
             return Err(InputError::new(
                 "--method",
-                "gmres needs --ordering nd and --arithmetic real (its preconditioner is the nd factor)",
+                "gmres needs --ordering nd (its preconditioner is the nd factor)",
             )
             .into());
         }
@@ -197,14 +223,71 @@ impl LmgModel {
         })
     }
 
-    /// The provenance label of a point solved with the chosen options.
-    fn method_label(&self) -> String {
-        let (o, a, m) = self.choices;
-        format!("{}/{}/{}", spelled(&o), spelled(&a), spelled(&m))
+}
+
+/// One method of the retry chain (module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Rung {
+    ordering: OrderingArg,
+    arithmetic: ArithmeticArg,
+    method: MethodArg,
+}
+
+impl Rung {
+    /// The provenance label written to `/status/method`.
+    fn label(&self) -> String {
+        format!(
+            "{}/{}/{}",
+            spelled(&self.ordering),
+            spelled(&self.arithmetic),
+            spelled(&self.method)
+        )
+    }
+
+    fn estimate(&self, n: usize) -> u64 {
+        qk_lindblad::lmg::estimate_memory_bytes_for(
+            n,
+            self.ordering.into(),
+            self.arithmetic.into(),
+            self.method.into(),
+        )
     }
 }
 
-const OBSERVABLES: [(&str, &str); 12] = [
+/// The retry chain for `n` spins starting with `primary` (module docs).
+fn retry_chain(primary: Rung, n: usize) -> Vec<Rung> {
+    let direct = MethodArg::Direct;
+    let mut chain = vec![
+        primary,
+        Rung {
+            ordering: OrderingArg::Colamd,
+            arithmetic: ArithmeticArg::Real,
+            method: direct,
+        },
+        Rung {
+            ordering: OrderingArg::Colamd,
+            arithmetic: ArithmeticArg::Complex,
+            method: direct,
+        },
+    ];
+    let unknowns = (n + 1) * (n + 1) / 2 + 1;
+    if unknowns <= DENSE_MAX_UNKNOWNS {
+        chain.push(Rung {
+            ordering: OrderingArg::Dense,
+            arithmetic: ArithmeticArg::Complex,
+            method: direct,
+        });
+    }
+    let mut seen = Vec::with_capacity(chain.len());
+    chain.retain(|r| {
+        let new = !seen.contains(r);
+        seen.push(*r);
+        new
+    });
+    chain
+}
+
+const OBSERVABLES: [(&str, &str); 16] = [
     ("jz", "⟨Jz⟩/j"),
     ("jx2", "⟨Jx²⟩/j²"),
     ("jy2", "⟨Jy²⟩/j²"),
@@ -227,7 +310,23 @@ const OBSERVABLES: [(&str, &str); 12] = [
     ),
     (
         "krylov_iterations",
-        "GMRES iterations (--method gmres; 0 for direct)",
+        "GMRES iterations: --method gmres, or GMRES on the direct factor after perturbed pivots or stagnating refinement (0 otherwise)",
+    ),
+    (
+        "delayed_pivots",
+        "pivots of the nd multifrontal LU eliminated above their node (threshold pivoting; 0 for the other methods)",
+    ),
+    (
+        "perturbed_pivots",
+        "pivots replaced by a perturbation (static pivoting; 0 by default)",
+    ),
+    (
+        "backward_error",
+        "final normwise backward error of the trace-constrained linear system",
+    ),
+    (
+        "fallbacks",
+        "methods of the retry chain that failed (or were skipped for memory) before the one named in /status/method",
     ),
 ];
 
@@ -296,22 +395,122 @@ impl Model for LmgModel {
     }
 
     fn worker(&self) -> Box<dyn Worker + '_> {
+        let (ordering, arithmetic, method) = self.choices;
         Box::new(LmgWorker {
-            plan: None,
-            ordering: self.ordering,
+            primary: Rung {
+                ordering,
+                arithmetic,
+                method,
+            },
             options: self.options,
-            label: self.method_label(),
+            plan: None,
+            fallback: None,
         })
     }
 }
 
 struct LmgWorker {
-    /// The plan and the N it was built for.
-    plan: Option<(usize, LmgSolver)>,
-    ordering: LmgOrdering,
+    /// The chosen method.
+    primary: Rung,
+    /// Options of the chosen method (the fallbacks change the arithmetic and
+    /// method).
     options: SteadyStateOptions,
-    /// Provenance label of the points this worker solves.
-    label: String,
+    /// The chosen method's plan and the N it was built for.
+    plan: Option<(usize, LmgSolver)>,
+    /// The plan of the last fallback used, with its N and method.
+    fallback: Option<(usize, Rung, LmgSolver)>,
+}
+
+impl LmgWorker {
+    /// The solver of `rung` for `n` spins, built on first use (one fallback
+    /// plan is kept at a time, none across N).
+    fn solver(&mut self, rung: Rung, n: usize) -> Result<&mut LmgSolver, LindbladError> {
+        let options = SteadyStateOptions {
+            arithmetic: rung.arithmetic.into(),
+            method: rung.method.into(),
+            ..self.options
+        };
+        if rung == self.primary {
+            if self.plan.as_ref().is_none_or(|(m, _)| *m != n) {
+                self.plan = None; // release the old plan before building the new one
+                self.fallback = None;
+                let s = LmgSolver::with_ordering(n, options, rung.ordering.into())?;
+                self.plan = Some((n, s));
+            }
+            return Ok(&mut self.plan.as_mut().expect("plan was just built").1);
+        }
+        if self
+            .fallback
+            .as_ref()
+            .is_none_or(|(m, r, _)| *m != n || *r != rung)
+        {
+            self.fallback = None;
+            let s = LmgSolver::with_ordering(n, options, rung.ordering.into())?;
+            self.fallback = Some((n, rung, s));
+        }
+        Ok(&mut self.fallback.as_mut().expect("fallback was just built").2)
+    }
+}
+
+/// Bytes this rank may use (the process limit shared by the ranks of this
+/// node), if known.
+fn rank_memory_budget() -> Option<u64> {
+    let limit = crate::limits::memory_limit()?.bytes;
+    let ranks = crate::sysinfo::launcher_local_size().unwrap_or(1).max(1) as u64;
+    Some(limit / ranks)
+}
+
+fn record(o: &LmgObservables, fallbacks: usize, label: String) -> Record {
+    Record::new()
+        .scalar("jz", o.jz)
+        .scalar("jx2", o.jx2)
+        .scalar("jy2", o.jy2)
+        .scalar("jz2", o.jz2)
+        .scalar("concurrence", o.concurrence)
+        .scalar("residual", o.residual)
+        .scalar("trace", o.trace)
+        .scalar("hermiticity_error", o.hermiticity_error)
+        .scalar("min_eigenvalue", o.min_eigenvalue)
+        .scalar("purity", o.purity)
+        .scalar("refinement_steps", o.refinement_steps as f64)
+        .scalar("krylov_iterations", o.krylov_iterations as f64)
+        .scalar("delayed_pivots", o.delayed_pivots as f64)
+        .scalar("perturbed_pivots", o.perturbed_pivots as f64)
+        .scalar("backward_error", o.backward_error)
+        .scalar("fallbacks", fallbacks as f64)
+        .method(label)
+}
+
+/// Runs `chain` in order until `solve` succeeds (module docs): a method
+/// whose `estimate` exceeds `budget` is skipped (never the first), bad
+/// input is returned at once. On success: the result, the number of
+/// methods that failed or were skipped before it, and its method.
+fn run_chain<T>(
+    chain: &[Rung],
+    budget: Option<u64>,
+    estimate: impl Fn(Rung) -> u64,
+    mut solve: impl FnMut(Rung) -> Result<T, LindbladError>,
+) -> Result<(T, usize, Rung), String> {
+    let mut failures: Vec<String> = Vec::new();
+    for (i, &rung) in chain.iter().enumerate() {
+        if i > 0 {
+            if let Some(b) = budget.filter(|&b| estimate(rung) > b) {
+                failures.push(format!(
+                    "{}: skipped (needs {}, {} left)",
+                    rung.label(),
+                    crate::sysinfo::format_bytes(estimate(rung)),
+                    crate::sysinfo::format_bytes(b)
+                ));
+                continue;
+            }
+        }
+        match solve(rung) {
+            Ok(o) => return Ok((o, failures.len(), rung)),
+            Err(e @ LindbladError::InvalidInput(_)) => return Err(e.to_string()),
+            Err(e) => failures.push(format!("{}: {e}", rung.label())),
+        }
+    }
+    Err(failures.join("; "))
 }
 
 impl Worker for LmgWorker {
@@ -324,29 +523,90 @@ impl Worker for LmgWorker {
             gamma_a: point[3],
             gamma_b: point[4],
         };
-        if self.plan.as_ref().is_none_or(|(n, _)| *n != p.n) {
-            self.plan = None; // release the old plan before building the new one
-            self.plan = Some((
-                p.n,
-                LmgSolver::with_ordering(p.n, self.options, self.ordering)
-                    .map_err(|e| PointError::from_error(&e))?,
-            ));
+        let chain = retry_chain(self.primary, p.n);
+        let budget = rank_memory_budget().map(|b| b.saturating_sub(self.primary.estimate(p.n)));
+        let (o, fallbacks, rung) = run_chain(
+            &chain,
+            budget,
+            |r| r.estimate(p.n),
+            |r| self.solver(r, p.n).and_then(|s| s.solve(&p)),
+        )
+        .map_err(PointError)?;
+        Ok(record(&o, fallbacks, rung.label()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rung(o: OrderingArg, a: ArithmeticArg) -> Rung {
+        Rung {
+            ordering: o,
+            arithmetic: a,
+            method: MethodArg::Direct,
         }
-        let (_, solver) = self.plan.as_mut().expect("plan was just built");
-        let o = solver.solve(&p).map_err(|e| PointError::from_error(&e))?;
-        Ok(Record::new()
-            .scalar("jz", o.jz)
-            .scalar("jx2", o.jx2)
-            .scalar("jy2", o.jy2)
-            .scalar("jz2", o.jz2)
-            .scalar("concurrence", o.concurrence)
-            .scalar("residual", o.residual)
-            .scalar("trace", o.trace)
-            .scalar("hermiticity_error", o.hermiticity_error)
-            .scalar("min_eigenvalue", o.min_eigenvalue)
-            .scalar("purity", o.purity)
-            .scalar("refinement_steps", o.refinement_steps as f64)
-            .scalar("krylov_iterations", o.krylov_iterations as f64)
-            .method(self.label.clone()))
+    }
+
+    #[test]
+    fn chain_starts_with_the_choice_and_has_no_repeats() {
+        let nd = rung(OrderingArg::Nd, ArithmeticArg::Real);
+        let labels: Vec<String> = retry_chain(nd, 20).iter().map(Rung::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "nd/real/direct",
+                "colamd/real/direct",
+                "colamd/complex/direct",
+                "dense/complex/direct"
+            ]
+        );
+        // large N: no dense last resort
+        assert_eq!(retry_chain(nd, 400).len(), 3);
+        // a chosen fallback is not tried twice
+        let colamd = rung(OrderingArg::Colamd, ArithmeticArg::Real);
+        let labels: Vec<String> = retry_chain(colamd, 400).iter().map(Rung::label).collect();
+        assert_eq!(labels, ["colamd/real/direct", "colamd/complex/direct"]);
+    }
+
+    /// A numerical failure moves on to the next method, which is recorded;
+    /// bad input is not retried; a method beyond the memory budget is
+    /// skipped; when all fail, every reason is kept.
+    #[test]
+    fn chain_retries_numerical_failures_only() {
+        let chain = retry_chain(rung(OrderingArg::Nd, ArithmeticArg::Real), 20);
+        let singular = || LindbladError::Singular("zero pivot".into());
+        let mut tried = Vec::new();
+        let r = run_chain(&chain, None, |_| 0, |r| {
+            tried.push(r.label());
+            if r.ordering == OrderingArg::Nd {
+                Err(singular())
+            } else {
+                Ok(r.label())
+            }
+        });
+        assert_eq!(r, Ok(("colamd/real/direct".to_string(), 1, chain[1])));
+        assert_eq!(tried, ["nd/real/direct", "colamd/real/direct"]);
+
+        let r: Result<(String, usize, Rung), String> = run_chain(&chain, None, |_| 0, |_| {
+            Err(LindbladError::InvalidInput("bad h".into()))
+        });
+        assert_eq!(r, Err("invalid input: bad h".to_string()));
+
+        // colamd/real needs more than the budget: skipped, colamd/complex solves
+        let r = run_chain(
+            &chain,
+            Some(100),
+            |r| if r == chain[1] { 1000 } else { 10 },
+            |r| if r == chain[0] { Err(singular()) } else { Ok(r.label()) },
+        );
+        assert_eq!(r, Ok(("colamd/complex/direct".to_string(), 2, chain[2])));
+
+        let r: Result<(String, usize, Rung), String> =
+            run_chain(&chain, None, |_| 0, |_| Err(singular()));
+        let e = r.unwrap_err();
+        for label in ["nd/real/direct", "colamd/real/direct", "colamd/complex/direct", "dense/complex/direct"] {
+            assert!(e.contains(&format!("{label}: singular system: zero pivot")), "{e}");
+        }
     }
 }

@@ -121,6 +121,7 @@ impl LmgSolver {
         let union = lmg_pattern(n);
         let ordering = match ordering {
             LmgOrdering::Colamd => ColumnOrdering::Colamd,
+            LmgOrdering::Dense => ColumnOrdering::Dense,
             LmgOrdering::NestedDissection => match options.arithmetic {
                 Arithmetic::Complex => {
                     ColumnOrdering::Geometric(lmg_lattice_coords(n, union.vec_indices()))
@@ -407,6 +408,9 @@ pub enum LmgOrdering {
     NdSupernodal,
     /// faer's COLAMD on the system's pattern.
     Colamd,
+    /// Dense LU with full pivoting of the whole system (small N only: the
+    /// last resort of the retry chain).
+    Dense,
 }
 
 impl std::str::FromStr for LmgOrdering {
@@ -416,8 +420,9 @@ impl std::str::FromStr for LmgOrdering {
             "nd" | "nested-dissection" => Ok(Self::NestedDissection),
             "nd-supernodal" => Ok(Self::NdSupernodal),
             "colamd" => Ok(Self::Colamd),
+            "dense" => Ok(Self::Dense),
             _ => Err(LindbladError::InvalidInput(format!(
-                "unknown ordering '{s}' (expected nd, nd-supernodal or colamd)"
+                "unknown ordering '{s}' (expected nd, nd-supernodal, colamd or dense)"
             ))),
         }
     }
@@ -489,10 +494,13 @@ pub fn estimate_memory_bytes(n: usize) -> u64 {
 ///   the bytes of the log-growing part, plus 21 basis vectors):
 ///   `16 MiB + 1.25 · u · (3170 + 40 · log2 u)`; measured 3 830 bytes/u at
 ///   N = 1000;
+/// - dense: the system and its factors, `16 MiB + 1.25 · u · (2 s u +
+///   2000)` with `s` = 8 (real) or 16 (complex) bytes per entry;
 /// - every other combination (faer's supernodal LU, whose fill is bounded by
-///   the Cholesky factor of `AᵀA`): `16 MiB + 1.25 · u · (1000 + 400 ·
-///   log2 u)`, calibrated on the complex nested-dissection path (bytes/u =
-///   5 730 at N = 100 to 7 510 at N = 500).
+///   the Cholesky factor of `AᵀA`, and the complex multifrontal LU, which
+///   needs less): `16 MiB + 1.25 · u · (1000 + 400 · log2 u)`, calibrated on
+///   the complex supernodal nested-dissection path (bytes/u = 5 730 at
+///   N = 100 to 7 510 at N = 500).
 ///
 /// Saturates at `u64::MAX`.
 pub fn estimate_memory_bytes_for(
@@ -504,7 +512,14 @@ pub fn estimate_memory_bytes_for(
     let d = n as f64 + 1.0;
     let u = ((d * d) / 2.0).ceil().max(1.0);
     let l = u.log2().max(0.0);
+    let bytes_per = if arithmetic == Arithmetic::Real {
+        8.0
+    } else {
+        16.0
+    };
     let per_unknown = match (ordering, arithmetic, method) {
+        // the matrix and its factors, n² entries each
+        (LmgOrdering::Dense, _, _) => 2.0 * bytes_per * u + 2000.0,
         (LmgOrdering::NestedDissection, Arithmetic::Real, SolveMethod::Gmres) => 3170.0 + 40.0 * l,
         (LmgOrdering::NestedDissection, Arithmetic::Real, _) => 2200.0 + 70.0 * l,
         _ => 1000.0 + 400.0 * l,

@@ -6,7 +6,10 @@
 //!   (in the scalar of the system), or, with [`super::SolveMethod::Gmres`],
 //!   GMRES preconditioned by the same LU in single precision;
 //! - COLAMD or a caller's order: faer's supernodal LU
-//!   ([`super::supernodal`]).
+//!   ([`super::supernodal`]);
+//! - [`super::ColumnOrdering::Dense`]: faer's dense LU with full pivoting,
+//!   the most robust and the slowest (`O(n³)` flops, `n²` entries), for
+//!   small systems and as the last resort of a retry chain.
 
 use super::supernodal::Supernodal;
 use super::{ColumnOrdering, FactorStats, SolveMethod};
@@ -16,8 +19,10 @@ use crate::ordering::NdTree;
 use crate::scalar::SystemScalar;
 use crate::LindbladError;
 use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::solvers::{FullPivLu, SolveCore};
 use faer::sparse::linalg::colamd;
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMatRef};
+use faer::{Conj, Mat, MatMut};
 
 const NONE: usize = usize::MAX;
 
@@ -34,7 +39,12 @@ pub(crate) enum Engine<T: SystemScalar> {
     Multifrontal(Box<Multifrontal<T>>),
     /// GMRES preconditioned by the single-precision multifrontal LU.
     Mixed(Box<PreconditionedGmres<T>>),
+    /// Dense LU with full pivoting (`None` until the first factorization).
+    Dense(Option<Box<FullPivLu<T>>>),
 }
+
+/// Largest order of a dense factorization (8 GB of complex entries).
+pub(crate) const DENSE_MAX_ORDER: usize = 22_000;
 
 pub(crate) fn csc<'a, T>(a: SparseColMatRef<'a, usize, T>) -> Csc<'a, T> {
     Csc {
@@ -62,6 +72,15 @@ impl<T: SystemScalar> Engine<T> {
     ) -> Result<Self, LindbladError> {
         let n = sym.ncols();
         let (cp, ri) = (sym.col_ptr(), sym.row_idx());
+        if *ordering == ColumnOrdering::Dense {
+            if n > DENSE_MAX_ORDER {
+                return Err(LindbladError::InvalidInput(format!(
+                    "a dense factorization of {n} unknowns needs {:.1} GB: use a sparse ordering",
+                    (n * n * T::BYTES) as f64 * 1e-9
+                )));
+            }
+            return Ok(Engine::Dense(None));
+        }
         Ok(match (tree, method) {
             (Some(tree), SolveMethod::Direct) => Engine::Multifrontal(Box::new(Multifrontal::new(
                 n, cp, ri, tree, threads, pivoting,
@@ -85,6 +104,18 @@ impl<T: SystemScalar> Engine<T> {
             Engine::Supernodal(f) => f.factorize(a).map(|_| PivotReport::default()),
             Engine::Multifrontal(m) => m.factorize(a.val()),
             Engine::Mixed(g) => g.factorize(a.val()),
+            Engine::Dense(lu) => {
+                let n = a.ncols();
+                let mut m = Mat::<T>::zeros(n, n);
+                let (cp, ri, v) = (a.symbolic().col_ptr(), a.symbolic().row_idx(), a.val());
+                for c in 0..n {
+                    for idx in cp[c]..cp[c + 1] {
+                        m[(ri[idx], c)] = v[idx];
+                    }
+                }
+                *lu = Some(Box::new(FullPivLu::new(m.as_ref())));
+                Ok(PivotReport::default())
+            }
         }
     }
 
@@ -99,6 +130,16 @@ impl<T: SystemScalar> Engine<T> {
             Engine::Supernodal(f) => f.solve_in_place(rhs),
             Engine::Multifrontal(m) => m.solve_in_place(rhs),
             Engine::Mixed(g) => return g.solve_in_place(csc(a), rhs),
+            Engine::Dense(lu) => {
+                let lu = lu.as_ref().ok_or_else(|| {
+                    LindbladError::Numerical("dense solve before factorization".into())
+                })?;
+                let n = rhs.len();
+                lu.solve_in_place_with_conj(
+                    Conj::No,
+                    MatMut::from_column_major_slice_mut(rhs, n, 1),
+                );
+            }
         }
         Ok(())
     }
@@ -130,6 +171,14 @@ impl<T: SystemScalar> Engine<T> {
                 let (nnz_lu, flops) = g.factor_size();
                 (nnz_lu, T::FLOP_FACTOR * flops, T::BYTES / 2)
             }
+            Engine::Dense(_) => {
+                let nf = n as f64;
+                (
+                    (n * n) as u64,
+                    T::FLOP_FACTOR * 2.0 * nf * nf * nf / 3.0,
+                    T::BYTES,
+                )
+            }
         };
         FactorStats {
             n,
@@ -151,7 +200,7 @@ pub(crate) fn system_order(
 ) -> Result<Vec<usize>, LindbladError> {
     let n = sym.ncols();
     match ordering {
-        ColumnOrdering::Colamd | ColumnOrdering::Geometric(_) => {
+        ColumnOrdering::Colamd | ColumnOrdering::Geometric(_) | ColumnOrdering::Dense => {
             let mut fwd = vec![0usize; n];
             let mut inv = vec![0usize; n];
             let req = colamd::order_scratch::<usize>(n, n, sym.compute_nnz());

@@ -186,6 +186,9 @@ pub enum ColumnOrdering {
     /// formulation uses the supernodal LU with the order of
     /// [`crate::ordering::nested_dissection`] (separators two lines wide).
     Geometric(Vec<[i64; 2]>),
+    /// No ordering: faer's dense LU with full pivoting of the whole system
+    /// (small systems only, at most 22 000 unknowns; the most robust).
+    Dense,
 }
 
 /// Size of the LU factors and of the work, from the symbolic analysis.
