@@ -115,3 +115,179 @@ impl<T: FactorScalar> Multifrontal<T> {
         solve::solve_in_place(&self.sym, &self.num, &mut self.buf, rhs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Matrices built to defeat pivoting restricted to each front's fully
+    //! summed block: the multifrontal solve against a dense LU with full
+    //! pivoting.
+    use super::*;
+    use crate::ordering::nested_dissection_tree;
+    use faer::linalg::solvers::{FullPivLu, SolveCore};
+    use faer::{Conj, Mat, MatMut};
+    use num_complex::Complex64;
+
+    struct Csc<T> {
+        n: usize,
+        col_ptr: Vec<usize>,
+        row_idx: Vec<usize>,
+        values: Vec<T>,
+    }
+
+    fn rand(seed: &mut u64) -> f64 {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((*seed >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+    }
+
+    /// `entries(c)`: the (row, value) of column `c`, rows increasing.
+    fn csc<T: Copy>(n: usize, mut entries: impl FnMut(usize) -> Vec<(usize, T)>) -> Csc<T> {
+        let (mut col_ptr, mut row_idx, mut values) = (vec![0], Vec::new(), Vec::new());
+        for c in 0..n {
+            for (r, v) in entries(c) {
+                row_idx.push(r);
+                values.push(v);
+            }
+            col_ptr.push(row_idx.len());
+        }
+        Csc {
+            n,
+            col_ptr,
+            row_idx,
+            values,
+        }
+    }
+
+    /// Solves `A x = b` by the multifrontal LU on `tree` and by a dense LU;
+    /// returns the relative difference and the pivot report.
+    fn solve_both<T: FactorScalar<Input = T> + faer::traits::ComplexField>(
+        a: &Csc<T>,
+        tree: NdTree,
+        threads: usize,
+        rhs: impl Fn(usize) -> T,
+    ) -> Result<(f64, PivotReport), LindbladError> {
+        let n = a.n;
+        let mut mf = Multifrontal::<T>::new(
+            n,
+            &a.col_ptr,
+            &a.row_idx,
+            tree,
+            threads,
+            Pivoting::default(),
+        )?;
+        let report = mf.factorize(&a.values)?;
+        let mut x: Vec<T> = (0..n).map(&rhs).collect();
+        mf.solve_in_place(&mut x);
+        let mut dense = Mat::<T>::zeros(n, n);
+        for c in 0..n {
+            for idx in a.col_ptr[c]..a.col_ptr[c + 1] {
+                dense[(a.row_idx[idx], c)] = a.values[idx];
+            }
+        }
+        let lu = FullPivLu::new(dense.as_ref());
+        let mut y: Vec<T> = (0..n).map(&rhs).collect();
+        lu.solve_in_place_with_conj(Conj::No, MatMut::from_column_major_slice_mut(&mut y, n, 1));
+        let scale = y.iter().fold(0.0f64, |m, v| m.max(v.magnitude()));
+        let diff = x
+            .iter()
+            .zip(&y)
+            .fold(0.0f64, |m, (&p, &q)| m.max((p - q).magnitude()));
+        Ok((diff / scale, report))
+    }
+
+    /// A `k × k` lattice, 9-point couplings, random values and a zero
+    /// diagonal: with one point per leaf every leaf's pivot is zero, and
+    /// larger leaves have zero leading entries.
+    fn zero_diagonal_grid<T: Copy>(
+        k: usize,
+        value: impl Fn(f64) -> T,
+        zero: T,
+    ) -> (Csc<T>, Vec<[i64; 2]>) {
+        let n = k * k;
+        let mut seed = 42u64;
+        let mut vals = vec![0.0f64; 9 * n];
+        for v in &mut vals {
+            *v = rand(&mut seed);
+        }
+        let coords: Vec<[i64; 2]> = (0..n).map(|i| [(i % k) as i64, (i / k) as i64]).collect();
+        let a = csc(n, |c| {
+            let (x, y) = ((c % k) as i64, (c / k) as i64);
+            let mut col = Vec::new();
+            for dy in -1..=1i64 {
+                for dx in -1..=1i64 {
+                    let (px, py) = (x + dx, y + dy);
+                    if px < 0 || py < 0 || px >= k as i64 || py >= k as i64 {
+                        continue;
+                    }
+                    let r = (py as usize) * k + px as usize;
+                    let v = if r == c {
+                        zero
+                    } else {
+                        value(vals[9 * c + ((dy + 1) * 3 + dx + 1) as usize])
+                    };
+                    col.push((r, v));
+                }
+            }
+            col
+        });
+        (a, coords)
+    }
+
+    #[test]
+    fn zero_diagonal_lattice_real_and_complex() {
+        let k = 24;
+        for leaf in [1usize, 4, 32] {
+            let (a, coords) = zero_diagonal_grid(k, |v| v, 0.0f64);
+            let tree = nested_dissection_tree(&coords, &vec![false; k * k], 1, leaf);
+            let (err, rep) = solve_both(&a, tree, 2, |i| (i as f64 * 0.37).sin()).unwrap();
+            assert!(err < 1e-10, "leaf {leaf}: relative error {err:e}");
+            if leaf == 1 {
+                assert!(rep.delayed > 0, "zero 1×1 leaves must delay: {rep:?}");
+            }
+            let (ac, coords) =
+                zero_diagonal_grid(k, |v| Complex64::new(v, 0.5 * v), Complex64::new(0.0, 0.0));
+            let tree = nested_dissection_tree(&coords, &vec![false; k * k], 1, leaf);
+            let (err, _) =
+                solve_both(&ac, tree, 1, |i| Complex64::new(1.0, i as f64 * 0.1)).unwrap();
+            assert!(err < 1e-10, "complex, leaf {leaf}: relative error {err:e}");
+        }
+    }
+
+    /// `[[0, B], [C, D]]` with the zero block as the first node of a chain:
+    /// its fully summed block is exactly zero, every pivot is delayed.
+    #[test]
+    fn zero_leading_block_is_delayed_whole() {
+        let (m0, n) = (30usize, 90usize);
+        let mut seed = 7u64;
+        let dense: Vec<f64> = (0..n * n).map(|_| rand(&mut seed)).collect();
+        let a = csc(n, |c| {
+            (0..n)
+                .filter(|&r| !(r < m0 && c < m0))
+                .map(|r| (r, dense[c * n + r]))
+                .collect()
+        });
+        let tree = NdTree {
+            order: (0..n).collect(),
+            nodes: vec![(0, m0, Some(1)), (m0, n, None)],
+        };
+        let (err, rep) = solve_both(&a, tree, 1, |i| 1.0 + i as f64).unwrap();
+        assert!(err < 1e-10, "relative error {err:e}");
+        assert_eq!(rep.delayed, m0);
+        assert_eq!(rep.max_front_growth, m0);
+    }
+
+    /// A singular matrix is an error at the root, never a number.
+    #[test]
+    fn singular_matrix_is_an_error() {
+        let k = 10;
+        let (mut a, coords) = zero_diagonal_grid(k, |v| v, 0.0f64);
+        // a column that is structurally present and numerically zero
+        for idx in a.col_ptr[57]..a.col_ptr[58] {
+            a.values[idx] = 0.0;
+        }
+        let tree = nested_dissection_tree(&coords, &vec![false; k * k], 1, 8);
+        let r = solve_both(&a, tree, 1, |_| 1.0);
+        assert!(matches!(r, Err(LindbladError::Singular(_))), "{r:?}");
+    }
+}
