@@ -12,10 +12,14 @@
 //!   refinement, observables and quality figures) with the plan built
 //!   outside the timed loop;
 //! - `lmg_solve_gmres/N`: the same with `SolveMethod::Gmres` (GMRES
-//!   preconditioned by the single-precision factor).
+//!   preconditioned by the single-precision factor);
+//! - `lmg_solve_broken/N`: a whole steady state at h = 0.3, in the broken
+//!   phase, where threshold pivoting delays pivots (the fronts that
+//!   delay are refactorized pivot by pivot).
 //!
-//! Seed parameters (λ = 1, Γa = 0.01, Γb = 0.2) at h = 0.9 (ordered phase).
-//! Sample sizes are small so the whole bench runs in a few minutes.
+//! Seed parameters (λ = 1, Γa = 0.01, Γb = 0.2) at h = 0.9 (normal phase,
+//! near h₊ᶜ = 0.98) unless stated. Sample sizes are small so the whole
+//! bench runs in a few minutes.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use qk_lindblad::{LmgOrdering, LmgParams, LmgSolver, SolveMethod, SteadyStateOptions};
@@ -27,9 +31,13 @@ const SIZES: [usize; 3] = [100, 200, 400];
 const SOLVE_SIZES: [usize; 4] = [50, 100, 200, 400];
 
 fn params(n: usize) -> LmgParams {
+    params_at(n, 0.9)
+}
+
+fn params_at(n: usize, h: f64) -> LmgParams {
     LmgParams {
         n,
-        h: 0.9,
+        h,
         lambda: 1.0,
         gamma_a: 0.01,
         gamma_b: 0.2,
@@ -105,6 +113,18 @@ fn bench_solve(c: &mut Criterion) {
     g.finish();
 }
 
+fn bench_solve_broken(c: &mut Criterion) {
+    let mut g = group(c, "lmg_solve_broken");
+    for n in SOLVE_SIZES {
+        let mut solver = LmgSolver::new(n).expect("plan");
+        let p = params_at(n, 0.3);
+        g.bench_with_input(BenchmarkId::from_parameter(n), &p, |b, p| {
+            b.iter(|| black_box(solver.solve(black_box(p)).expect("solve")))
+        });
+    }
+    g.finish();
+}
+
 fn bench_solve_gmres(c: &mut Criterion) {
     let mut g = group(c, "lmg_solve_gmres");
     for n in SIZES {
@@ -123,6 +143,7 @@ criterion_group!(
     bench_numeric,
     bench_substitute,
     bench_solve,
+    bench_solve_broken,
     bench_solve_gmres
 );
 criterion_main!(benches);
