@@ -5,8 +5,13 @@
 //!   (column-stacked `vec(ρ)`, `ρ_ij ↦ i + D*j`), optionally restricted to
 //!   the even block of a weak Z2 symmetry ([`liouvillian`](mod@liouvillian)).
 //! - [`SteadyStatePlan`] / [`steady_state`]: `Lρ = 0, Tr ρ = 1` by sparse
-//!   LU with a trace row, symbolic analysis once per pattern, quality
-//!   figures ([`steady`]).
+//!   LU with a trace row, symbolic analysis once per pattern, iterative
+//!   refinement and GMRES, quality figures ([`steady`], one stage per file).
+//! - [`multifrontal`]: the multifrontal LU on an elimination tree (symbolic,
+//!   numeric with threshold pivoting and delayed pivots, substitution),
+//!   generic over `f64`, `Complex64` and their single-precision
+//!   counterparts; [`ordering`]: geometric nested-dissection trees;
+//!   [`krylov`]: GMRES with a factorization as preconditioner.
 //! - [`dense`]: naive dense reference (Kronecker products + SVD null vector).
 //! - [`lmg`]: the per-N plan [`LmgSolver`] of the dissipative LMG model of
 //!   seed 001 used by the `qk` driver; the model's physics (operators,
