@@ -12,6 +12,11 @@
 //!   generic over `f64`, `Complex64` and their single-precision
 //!   counterparts; [`ordering`]: geometric nested-dissection trees;
 //!   [`krylov`]: GMRES with a factorization as preconditioner.
+//! - [`spectra`]: correlation spectra `S_AB(ω)`, symmetrized and commutator
+//!   spectra and the Kubo response `χ_AB(ω)` by quantum regression (solves
+//!   with `L − iω` on one parity block; direct per frequency or a
+//!   shift-invert Krylov sweep), and the slow modes / Liouvillian gap by
+//!   shift-invert Arnoldi on the same factorization.
 //! - [`dense`]: naive dense reference (Kronecker products + SVD null vector).
 //! - [`lmg`]: the per-N plan [`LmgSolver`] of the dissipative LMG model of
 //!   seed 001 used by the `qk` driver; the model's physics (operators,
@@ -57,6 +62,7 @@ pub mod lmg;
 pub mod multifrontal;
 pub mod ordering;
 pub mod scalar;
+pub mod spectra;
 pub mod steady;
 
 pub use dense::{liouvillian_dense, steady_state_dense, DenseSteadyState};
