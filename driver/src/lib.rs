@@ -55,6 +55,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod file_safety;
 pub mod grid;
 pub mod limits;
 pub mod model;
@@ -65,6 +66,7 @@ pub mod progress;
 pub mod record;
 pub mod retry;
 pub mod schedule;
+pub mod signals;
 pub mod sweep;
 pub mod sysinfo;
 

@@ -32,4 +32,5 @@ register_models! {
     spinwave => Spinwave(SpinWaveArgs),
     kicked => Kicked(KickedArgs),
     steady => Steady(SteadyArgs),
+    probe => Probe(ProbeArgs),
 }
