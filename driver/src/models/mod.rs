@@ -31,4 +31,5 @@ register_models! {
     lindemann => Lindemann(LindemannArgs),
     spinwave => Spinwave(SpinWaveArgs),
     kicked => Kicked(KickedArgs),
+    classical => Classical(ClassicalArgs),
 }
