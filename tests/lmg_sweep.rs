@@ -188,6 +188,9 @@ fn sigkill_then_resume_equals_an_uninterrupted_run() {
             "--n",
             "40",
             "--h=-0.3:1.3:24",
+            // every point written as it finishes (the group commit would hold them)
+            "--flush-interval",
+            "0",
             "-o",
             o.to_str().unwrap(),
             "-q",

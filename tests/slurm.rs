@@ -29,6 +29,7 @@ fn sbatch_wait(
             ("H_GRID", "-0.2:1.2:6"),
             ("QK_PROGRESS_INTERVAL", "0"),
         ])
+        .env("QK_HOME", workspace_root())
         .env("OUT", out);
     run(c)
 }

@@ -55,6 +55,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod file_safety;
 pub mod grid;
 pub mod limits;
 pub mod model;
@@ -63,6 +64,7 @@ pub mod output;
 pub mod progress;
 pub mod record;
 pub mod schedule;
+pub mod signals;
 pub mod sweep;
 pub mod sysinfo;
 

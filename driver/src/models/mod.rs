@@ -31,5 +31,6 @@ register_models! {
     lindemann => Lindemann(LindemannArgs),
     spinwave => Spinwave(SpinWaveArgs),
     kicked => Kicked(KickedArgs),
+    probe => Probe(ProbeArgs),
     classical => Classical(ClassicalArgs),
 }
