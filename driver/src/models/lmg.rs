@@ -452,14 +452,6 @@ impl LmgWorker {
     }
 }
 
-/// Bytes this rank may use (the process limit shared by the ranks of this
-/// node), if known.
-fn rank_memory_budget() -> Option<u64> {
-    let limit = crate::limits::memory_limit()?.bytes;
-    let ranks = crate::sysinfo::launcher_local_size().unwrap_or(1).max(1) as u64;
-    Some(limit / ranks)
-}
-
 fn record(o: &LmgObservables, fallbacks: usize, label: String) -> Record {
     Record::new()
         .scalar("jz", o.jz)
@@ -481,36 +473,14 @@ fn record(o: &LmgObservables, fallbacks: usize, label: String) -> Record {
         .method(label)
 }
 
-/// Runs `chain` in order until `solve` succeeds (module docs): a method
-/// whose `estimate` exceeds `budget` is skipped (never the first), bad
-/// input is returned at once. On success: the result, the number of
-/// methods that failed or were skipped before it, and its method.
+/// [`crate::retry::run_chain`] with the methods' labels.
 fn run_chain<T>(
     chain: &[Rung],
     budget: Option<u64>,
     estimate: impl Fn(Rung) -> u64,
-    mut solve: impl FnMut(Rung) -> Result<T, LindbladError>,
+    solve: impl FnMut(Rung) -> Result<T, LindbladError>,
 ) -> Result<(T, usize, Rung), String> {
-    let mut failures: Vec<String> = Vec::new();
-    for (i, &rung) in chain.iter().enumerate() {
-        if i > 0 {
-            if let Some(b) = budget.filter(|&b| estimate(rung) > b) {
-                failures.push(format!(
-                    "{}: skipped (needs {}, {} left)",
-                    rung.label(),
-                    crate::sysinfo::format_bytes(estimate(rung)),
-                    crate::sysinfo::format_bytes(b)
-                ));
-                continue;
-            }
-        }
-        match solve(rung) {
-            Ok(o) => return Ok((o, failures.len(), rung)),
-            Err(e @ LindbladError::InvalidInput(_)) => return Err(e.to_string()),
-            Err(e) => failures.push(format!("{}: {e}", rung.label())),
-        }
-    }
-    Err(failures.join("; "))
+    crate::retry::run_chain(chain, Rung::label, budget, estimate, solve)
 }
 
 impl Worker for LmgWorker {
@@ -524,7 +494,7 @@ impl Worker for LmgWorker {
             gamma_b: point[4],
         };
         let chain = retry_chain(self.primary, p.n);
-        let budget = rank_memory_budget().map(|b| b.saturating_sub(self.primary.estimate(p.n)));
+        let budget = crate::retry::rank_memory_budget().map(|b| b.saturating_sub(self.primary.estimate(p.n)));
         let (o, fallbacks, rung) = run_chain(
             &chain,
             budget,

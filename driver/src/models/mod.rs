@@ -31,5 +31,7 @@ register_models! {
     lindemann => Lindemann(LindemannArgs),
     spinwave => Spinwave(SpinWaveArgs),
     kicked => Kicked(KickedArgs),
+    steady => Steady(SteadyArgs),
     probe => Probe(ProbeArgs),
+    classical => Classical(ClassicalArgs),
 }
