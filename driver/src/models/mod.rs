@@ -34,4 +34,5 @@ register_models! {
     steady => Steady(SteadyArgs),
     probe => Probe(ProbeArgs),
     classical => Classical(ClassicalArgs),
+    jumps => Jumps(JumpsArgs),
 }
