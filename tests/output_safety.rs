@@ -117,6 +117,7 @@ fn two_fresh_runs_on_one_path_one_wins_the_other_exits_2() {
         );
         assert_eq!(done_count(&f), 2000);
     }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A tiny deterministic generator for kill times (xorshift64*).
@@ -190,6 +191,7 @@ fn a_kill_at_any_moment_of_set_up_leaves_nothing_or_a_resumable_file() {
         setup.as_secs_f64() * 1e3
     );
     assert!(absent > 0, "no kill fell inside the set-up");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A 256 KiB tmpfs mounted at `dir` (needs root, as the test suite runs).
@@ -458,4 +460,5 @@ fn driver_overhead_per_point_on_one_rank() {
     assert_eq!(done_count(&f), n);
     // goal 50 µs/point; allow for the shared 2-core machine
     assert!(per_point < 150.0, "{per_point:.1} µs/point");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

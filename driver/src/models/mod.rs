@@ -28,6 +28,8 @@ macro_rules! register_models {
 
 register_models! {
     lmg => Lmg(LmgArgs),
+    spectrum => Spectrum(SpectrumArgs),
+    gap => Gap(GapArgs),
     lindemann => Lindemann(LindemannArgs),
     spinwave => Spinwave(SpinWaveArgs),
     kicked => Kicked(KickedArgs),
