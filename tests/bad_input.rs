@@ -216,7 +216,14 @@ fn help_lists_the_subcommands() {
     let out = run(qk_cmd(&["--help"]));
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for sub in ["lmg", "lindemann", "spinwave", "kicked"] {
+    for sub in [
+        "lmg",
+        "lindemann",
+        "spinwave",
+        "kicked",
+        "classical",
+        "jumps",
+    ] {
         assert!(help.contains(sub), "qk --help does not list {sub}:\n{help}");
     }
 }

@@ -36,4 +36,5 @@ register_models! {
     steady => Steady(SteadyArgs),
     probe => Probe(ProbeArgs),
     classical => Classical(ClassicalArgs),
+    jumps => Jumps(JumpsArgs),
 }
