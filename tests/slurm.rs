@@ -242,7 +242,7 @@ fn every_template_runs_and_the_array_parts_merge() {
     run_ok(c);
     let kerr = models.join("kerr.h5");
     let kerr = kerr.to_str().unwrap();
-    let cases: [Case; 8] = [
+    let cases: [Case; 9] = [
         ("spinwave.sbatch", &[], &[]),
         (
             "lindemann_sweep.sbatch",
@@ -287,6 +287,17 @@ fn every_template_runs_and_the_array_parts_merge() {
             "steady_sweep.sbatch",
             &["--ntasks=2"],
             &[("MODEL", kerr), ("MODEL_FLAGS", "--delta -1:1:3 --f 0.5")],
+        ),
+        (
+            "jumps_sweep.sbatch",
+            &["--ntasks=2"],
+            &[
+                ("N_GRID", "4"),
+                ("H_GRID", "0.5"),
+                ("TRAJECTORIES", "8"),
+                ("T_END", "1"),
+                ("TIMES", "3"),
+            ],
         ),
         (
             "lindemann_array.sbatch",
