@@ -159,7 +159,7 @@ fn single_size(
     Ok((n, Axis::int(name, flag, grid, "1", description)))
 }
 
-fn at_least_one(flag: &str, v: i64) -> Result<usize, InputError> {
+pub(crate) fn at_least_one(flag: &str, v: i64) -> Result<usize, InputError> {
     if v < 1 {
         return Err(InputError::new(
             flag,

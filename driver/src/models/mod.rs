@@ -33,4 +33,5 @@ register_models! {
     kicked => Kicked(KickedArgs),
     steady => Steady(SteadyArgs),
     probe => Probe(ProbeArgs),
+    classical => Classical(ClassicalArgs),
 }

@@ -13,6 +13,11 @@
 //!   counterparts; [`ordering`]: geometric nested-dissection trees;
 //!   [`graph_ordering`]: METIS nested dissection of any pattern;
 //!   [`krylov`]: GMRES with a factorization as preconditioner.
+//! - [`spectra`]: correlation spectra `S_AB(ω)`, symmetrized and commutator
+//!   spectra and the Kubo response `χ_AB(ω)` by quantum regression (solves
+//!   with `L − iω` on one parity block; direct per frequency or a
+//!   shift-invert Krylov sweep), and the slow modes / Liouvillian gap by
+//!   shift-invert Arnoldi on the same factorization.
 //! - [`parametric`]: [`ParametricSolver`], the plan of any
 //!   [`qk_model::ParametricModel`] (model files), once per pattern.
 //! - [`dense`]: naive dense reference (Kronecker products + SVD null vector).
@@ -62,6 +67,7 @@ pub mod multifrontal;
 pub mod ordering;
 pub mod parametric;
 pub mod scalar;
+pub mod spectra;
 pub mod steady;
 
 pub use dense::{liouvillian_dense, steady_state_dense, DenseSteadyState};

@@ -148,7 +148,7 @@ impl ParametricSolver {
             .iter()
             .map(|&g| (&components[g].h, components[g].c_ops.as_slice()))
             .collect();
-        let (pattern, parts) = BlockLiouvillian::assemble_components(&ops, model.parity())?;
+        let (pattern, parts) = BlockLiouvillian::assemble_components(&ops, model.parity(), false)?;
         let plan = SteadyStatePlan::with_ordering(&pattern, options, ordering)?;
         let values = vec![Complex64::new(0.0, 0.0); pattern.nnz()];
         Ok(Self {
