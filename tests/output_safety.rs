@@ -117,6 +117,7 @@ fn two_fresh_runs_on_one_path_one_wins_the_other_exits_2() {
         );
         assert_eq!(done_count(&f), 2000);
     }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A tiny deterministic generator for kill times (xorshift64*).
@@ -139,7 +140,8 @@ fn a_kill_at_any_moment_of_set_up_leaves_nothing_or_a_resumable_file() {
             .map(|s| s.to_string())
             .collect()
     };
-    // set-up duration: start to the file at its path (layout done, renamed in place)
+    // set-up duration: start to the file at its path (layout done, renamed in place);
+    // the finished file is also the "previous file" that the --force tries replace
     let probe = dir.join("probe.h5");
     let start = Instant::now();
     let a: Vec<String> = args(probe.to_str().unwrap());
@@ -149,13 +151,19 @@ fn a_kill_at_any_moment_of_set_up_leaves_nothing_or_a_resumable_file() {
         .unwrap();
     wait_for(|| probe.exists(), Duration::from_secs(30));
     let setup = start.elapsed();
-    stderr_of(child);
+    let (code, err) = stderr_of(child);
+    assert_eq!(code, Some(0), "{err}");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut absent, mut present, tries) = (0, 0, 55);
     for t in 0..tries {
         let f = dir.join(format!("k{t}.h5"));
         let fs = f.to_str().unwrap();
-        let a = args(fs);
+        let mut a = args(fs);
+        // odd tries replace a complete file: it must stay whole until the new one is
+        if t % 2 == 1 {
+            std::fs::copy(&probe, &f).unwrap();
+            a.push("--force".into());
+        }
         let child = qk_cmd(&a.iter().map(String::as_str).collect::<Vec<_>>())
             .stderr(Stdio::null())
             .spawn()
@@ -169,6 +177,7 @@ fn a_kill_at_any_moment_of_set_up_leaves_nothing_or_a_resumable_file() {
             drop(h);
             check_probe_file(&f);
         } else {
+            assert!(t % 2 == 0, "try {t}: --force lost the previous file");
             absent += 1;
         }
         // the requeued job: --resume always succeeds and completes the grid
@@ -186,10 +195,11 @@ fn a_kill_at_any_moment_of_set_up_leaves_nothing_or_a_resumable_file() {
         std::fs::remove_file(&f).unwrap();
     }
     eprintln!(
-        "set-up {:.1} ms; {tries} kills: {absent} left nothing, {present} a valid file",
+        "set-up {:.1} ms; {tries} kills (every other one with --force over a complete file): {absent} left nothing, {present} a valid file",
         setup.as_secs_f64() * 1e3
     );
     assert!(absent > 0, "no kill fell inside the set-up");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A 256 KiB tmpfs mounted at `dir` (needs root, as the test suite runs).
@@ -458,4 +468,51 @@ fn driver_overhead_per_point_on_one_rank() {
     assert_eq!(done_count(&f), n);
     // goal 50 µs/point; allow for the shared 2-core machine
     assert!(per_point < 150.0, "{per_point:.1} µs/point");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sigusr1_to_mpirun_stops_every_rank_and_the_file_resumes() {
+    let dir = scratch("mpirun-signal");
+    let f = dir.join("m.h5");
+    let fs = f.to_str().unwrap();
+    let child = mpirun_cmd(
+        2,
+        &[
+            "probe",
+            "--x",
+            "0:1:400",
+            "--sleep-ms",
+            "10",
+            "-o",
+            fs,
+            "-q",
+        ],
+    )
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    wait_for(|| f.exists(), Duration::from_secs(60));
+    std::thread::sleep(Duration::from_millis(500));
+    signal(&child, libc::SIGUSR1);
+    let (code, err) = stderr_of(child);
+    assert_eq!(code, Some(3), "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("qk: interrupted: "))
+        .unwrap_or_else(|| panic!("no interrupted line:\n{err}"));
+    let done = done_count(&f);
+    assert!(done > 0 && done < 400, "{done}");
+    assert_eq!(
+        line,
+        format!("qk: interrupted: {done}/400 points done; rerun with --resume")
+    );
+    check_probe_file(&f);
+    run_ok(qk_cmd(&[
+        "probe", "--x", "0:1:400", "-o", fs, "-q", "--resume",
+    ]));
+    assert_eq!(done_count(&f), 400);
+    check_probe_file(&f);
 }

@@ -102,6 +102,16 @@ impl OutputLock {
             let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
             if rc != 0 {
                 let err = std::io::Error::last_os_error();
+                let unsupported = [libc::ENOLCK, libc::EOPNOTSUPP, libc::ENOSYS];
+                if err.raw_os_error().is_some_and(|e| unsupported.contains(&e)) {
+                    // some network filesystems: run unprotected rather than not at all
+                    eprintln!(
+                        "qk: warning: --output: {} cannot be locked ({err}); nothing stops a second job on {}",
+                        path.display(),
+                        output.display()
+                    );
+                    return Ok(OutputLock { file, path });
+                }
                 if err.raw_os_error() != Some(libc::EWOULDBLOCK) {
                     return Err(InputError::new(
                         FLAG,

@@ -139,7 +139,7 @@ pub fn run(model: &dyn Model, out: &OutputArgs, command_line: String) -> ExitCod
         eprintln!("qk: error: MPI was already initialised");
         return ExitCode::from(1);
     };
-    signals::install();
+    signals::install(); // again: MPI start-up may have installed its own handlers
     let world = universe.world();
     let rank = world.rank();
     let size = world.size() as usize;

@@ -28,7 +28,7 @@ use crate::TrajectoryError;
 use mpi::traits::{Communicator, CommunicatorCollectives, Root};
 
 /// Trajectories per batch (fixed: it fixes the reduction tree).
-pub const BATCH: u64 = 64;
+pub const BATCH: u64 = 8;
 
 /// Sizes of what one trajectory reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -39,7 +39,10 @@
 
 pub mod classical;
 pub mod ensemble;
+pub mod expm;
 pub mod integrator;
+pub mod jumps;
+pub mod lmg;
 pub mod rng;
 #[cfg(test)]
 mod testing;
