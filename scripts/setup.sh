@@ -46,7 +46,7 @@ if [[ ! -x .venv/bin/python ]]; then
     say "python venv failed; on Debian: apt-get install python3-venv"; exit 1; }
 fi
 need_py=()
-for mod in numpy scipy h5py matplotlib qutip mpmath pyfftw; do
+for mod in numpy scipy h5py matplotlib qutip mpmath pyfftw xarray h5netcdf; do
   .venv/bin/python -c "import $mod" 2>/dev/null || need_py+=("$mod")
 done
 if ((${#need_py[@]})); then

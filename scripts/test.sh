@@ -13,6 +13,7 @@ export PMIX_MCA_psec=${PMIX_MCA_psec:-^munge}
 QK_SKIP_BUILD=1 scripts/setup.sh
 cargo fmt --all -- --check
 cargo clippy --release --workspace --all-targets -- -D warnings
+.venv/bin/python scripts/qk_model.py --selftest
 cargo test --release --workspace
 # the sbatch template against a real one-node Slurm started here (needs root)
 cargo test --release --test slurm -- --ignored

@@ -216,7 +216,51 @@ fn help_lists_the_subcommands() {
     let out = run(qk_cmd(&["--help"]));
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for sub in ["lmg", "lindemann", "spinwave", "kicked"] {
+    for sub in [
+        "lmg",
+        "lindemann",
+        "spinwave",
+        "kicked",
+        "classical",
+        "jumps",
+    ] {
         assert!(help.contains(sub), "qk --help does not list {sub}:\n{help}");
+    }
+}
+
+#[test]
+fn spectrum_and_gap_bad_values_are_refused_naming_the_flag() {
+    let dir = scratch("bad_spectrum");
+    let o = dir.join("x.h5");
+    let os = o.to_str().unwrap();
+    let base = ["--n", "4", "--h", "0.5"];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["spectrum", "--omega", "", "-o", os], "--omega"),
+        (vec!["spectrum", "--omega", "0:1:0", "-o", os], "--omega"),
+        (
+            vec!["spectrum", "--omega", "1", "--a", "jq", "-o", os],
+            "--a",
+        ),
+        (
+            vec!["spectrum", "--omega", "1", "--b", "sx", "-o", os],
+            "--b",
+        ),
+        (
+            vec!["spectrum", "--omega", "1", "--kind", "power", "-o", os],
+            "--kind",
+        ),
+        (
+            vec!["spectrum", "--omega", "1", "--method", "fast", "-o", os],
+            "--method",
+        ),
+        (vec!["gap", "--k", "0", "-o", os], "--k"),
+        (vec!["gap", "--k", "-2", "-o", os], "--k"),
+        (vec!["gap", "--shift", "nan", "-o", os], "--shift"),
+    ];
+    for (args, flag) in cases {
+        let mut full: Vec<&str> = vec![args[0]];
+        full.extend_from_slice(&base);
+        full.extend_from_slice(&args[1..]);
+        assert_refused(&full, flag, &o);
     }
 }

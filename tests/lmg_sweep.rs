@@ -147,15 +147,20 @@ fn one_two_and_three_ranks_give_identical_results() {
         for (name, (a, b)) in OBS.iter().zip(one.iter().zip(&many)) {
             assert_eq!(a, b, "{name} differs between 1 and {ranks} ranks");
         }
-        // every rank computed something (no idle master)
+        // the coordinator computes too (no idle master) and every point names a
+        // real rank; a worker may legitimately get nothing when it starts late
+        // on an overloaded machine (30 points of a few ms each), so that is not
+        // asserted here
         let file = hdf5::File::open(&f).unwrap();
         let ranks_used: Vec<i32> = file.dataset("status/rank").unwrap().read_raw().unwrap();
-        for r in 0..ranks as i32 {
-            assert!(
-                ranks_used.contains(&r),
-                "rank {r} computed no point with {ranks} ranks: {ranks_used:?}"
-            );
-        }
+        assert!(
+            ranks_used.contains(&0),
+            "rank 0 computed no point with {ranks} ranks: {ranks_used:?}"
+        );
+        assert!(
+            ranks_used.iter().all(|&r| (0..ranks as i32).contains(&r)),
+            "a point names a rank outside 0..{ranks}: {ranks_used:?}"
+        );
         let hosts: Vec<hdf5::types::VarLenUnicode> =
             file.attr("hosts").unwrap().read_raw().unwrap();
         assert!(!hosts.is_empty());
@@ -188,6 +193,9 @@ fn sigkill_then_resume_equals_an_uninterrupted_run() {
             "--n",
             "40",
             "--h=-0.3:1.3:24",
+            // every point written as it finishes (the group commit would hold them)
+            "--flush-interval",
+            "0",
             "-o",
             o.to_str().unwrap(),
             "-q",

@@ -1,7 +1,7 @@
 //! The sbatch template against a real (local, one-node) Slurm: the job runs
 //! `qk lmg` on 2 ranks through srun, writes the same results as a 1-rank run,
 //! and a resubmission of the finished job (it always passes --resume) succeeds
-//! without recomputing.
+//! without recomputing; and a job that reaches its time limit is requeued and completes.
 //!
 //! Needs root, slurm-wlm and munge (scripts/setup.sh installs them), so it is
 //! `#[ignore]`d for plain `cargo test`; scripts/test.sh runs it explicitly.
@@ -29,6 +29,7 @@ fn sbatch_wait(
             ("H_GRID", "-0.2:1.2:6"),
             ("QK_PROGRESS_INTERVAL", "0"),
         ])
+        .env("QK_HOME", workspace_root())
         .env("OUT", out);
     run(c)
 }
@@ -96,4 +97,215 @@ fn sbatch_template_runs_on_a_local_cluster() {
         before,
         "a resumed complete run recomputed points"
     );
+}
+
+fn scontrol(conf: &str, args: &[&str]) -> String {
+    let mut c = Command::new("scontrol");
+    c.args(args).env("SLURM_CONF", conf);
+    String::from_utf8_lossy(&run(c).stdout).into_owned()
+}
+
+fn field<'a>(show: &'a str, key: &str) -> &'a str {
+    show.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
+        .unwrap_or("")
+}
+
+/// slurm/probe_sweep.sbatch with a one-minute time limit: Slurm warns the job (SIGUSR1 up
+/// to 45 s before the limit), qk writes and exits 3, the job requeues itself, and the
+/// requeued runs complete the file with the same results as an uninterrupted run.
+#[test]
+#[ignore = "needs a local Slurm (root); run by scripts/test.sh"]
+fn a_job_at_its_time_limit_is_requeued_and_completes() {
+    let start = run_ok(Command::new(
+        workspace_root().join("scripts/slurm_local.sh"),
+    ));
+    let conf = String::from_utf8_lossy(&start.stdout).trim().to_string();
+    let dir = scratch("slurm-requeue");
+    let out = dir.join("probe.h5");
+    let log = dir.join("job.log");
+    let (grid, points) = ("0:1:600", 600);
+    let mut c = Command::new("sbatch");
+    c.arg("--parsable")
+        .arg(format!("--chdir={}", dir.display()))
+        .arg(format!("--output={}", log.display()))
+        .arg("--export=ALL")
+        .arg(workspace_root().join("slurm/probe_sweep.sbatch"))
+        .env("SLURM_CONF", &conf)
+        .env("QK_HOME", workspace_root())
+        .envs([
+            ("QK", qk()),
+            ("X_GRID", grid),
+            ("SLEEP_MS", "100"),
+            ("QK_PROGRESS_INTERVAL", "5"),
+        ])
+        .env("OUT", &out);
+    let job = String::from_utf8_lossy(&run_ok(c).stdout)
+        .trim()
+        .to_string();
+    let t = std::time::Instant::now();
+    let mut released = 0;
+    loop {
+        assert!(
+            t.elapsed().as_secs() < 600,
+            "job {job} did not finish:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        let show = scontrol(&conf, &["show", "job", &job]);
+        let state = field(&show, "JobState");
+        if state == "COMPLETED" {
+            break;
+        }
+        assert!(
+            [
+                "PENDING",
+                "RUNNING",
+                "REQUEUED",
+                "COMPLETING",
+                "CONFIGURING"
+            ]
+            .contains(&state),
+            "job {job} in state {state}:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        // Slurm holds a requeued job about two minutes (BeginTime); release it now
+        if state == "PENDING" && field(&show, "Reason") == "BeginTime" {
+            scontrol(&conf, &["update", &format!("JobId={job}"), "StartTime=now"]);
+            released += 1;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("qk: interrupted: "),
+        "never interrupted:\n{text}"
+    );
+    assert!(text.contains("requeueing job"), "{text}");
+    assert!(text.contains("(restart 1)"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "wrote {}: {points} points, 0 failed",
+            out.display()
+        )),
+        "{text}"
+    );
+    eprintln!(
+        "job {job}: {} interruptions, {released} releases, {:.0} s\n{text}",
+        text.matches("qk: interrupted").count(),
+        t.elapsed().as_secs_f64()
+    );
+    // identical to an uninterrupted run
+    let single = dir.join("single.h5");
+    run_ok(qk_cmd(&[
+        "probe",
+        "--x",
+        grid,
+        "-o",
+        single.to_str().unwrap(),
+        "-q",
+    ]));
+    assert!(read_u8(&out, "status/done").iter().all(|&d| d == 1));
+    for name in ["results/value", "results/series"] {
+        assert_eq!(read_f64(&out, name), read_f64(&single, name), "{name}");
+    }
+}
+
+/// A template, its extra sbatch flags and its environment.
+type Case<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)]);
+
+/// Every other template runs as written (small grids through its environment
+/// variables) and writes a complete file; the job array's parts concatenate along tau
+/// with xarray into the grid of one run.
+#[test]
+#[ignore = "needs a local Slurm (root); run by scripts/test.sh"]
+fn every_template_runs_and_the_array_parts_merge() {
+    let start = run_ok(Command::new(
+        workspace_root().join("scripts/slurm_local.sh"),
+    ));
+    let conf = String::from_utf8_lossy(&start.stdout).trim().to_string();
+    let dir = scratch("slurm-templates");
+    let cases: [Case; 4] = [
+        ("spinwave.sbatch", &[], &[]),
+        (
+            "lindemann_sweep.sbatch",
+            &["--ntasks=2"],
+            &[("TAU_GRID", "0:2:5")],
+        ),
+        (
+            "kicked_sweep.sbatch",
+            &["--ntasks=2"],
+            &[
+                ("HBAR_GRID", "0.2"),
+                ("EPS_GRID", "0,0.5"),
+                ("N1", "16"),
+                ("N2", "16"),
+                ("KICKS", "5"),
+            ],
+        ),
+        (
+            "lindemann_array.sbatch",
+            &["--array=0-1", "--ntasks=1"],
+            &[("POINTS", "4"), ("TAU_MAX", "2"), ("PREFIX", "part")],
+        ),
+    ];
+    for (template, flags, vars) in cases {
+        let name = template.trim_end_matches(".sbatch");
+        let out = dir.join(format!("{name}.h5"));
+        let log = dir.join(format!("{name}-%a.log"));
+        let mut c = Command::new("timeout");
+        c.args(["300", "sbatch", "--wait", "--parsable"])
+            .args(flags)
+            .arg(format!("--chdir={}", dir.display()))
+            .arg(format!("--output={}", log.display()))
+            .arg("--export=ALL")
+            .arg(workspace_root().join("slurm").join(template))
+            .env("SLURM_CONF", &conf)
+            .env("QK_HOME", workspace_root())
+            .env("QK", qk())
+            .env("OUT", &out)
+            .envs(vars.iter().copied());
+        let r = run(c);
+        let logs: String = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(name))
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".log"))
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .collect();
+        assert!(r.status.success(), "{template}: {:?}\n{logs}", r.status);
+        if name != "lindemann_array" {
+            assert!(
+                read_u8(&out, "status/done").iter().all(|&d| d == 1),
+                "{template}"
+            );
+        }
+    }
+    // the array's two parts are one 8-point tau grid
+    let whole = dir.join("whole.h5");
+    run_ok(qk_cmd(&[
+        "lindemann",
+        "--dim",
+        "3",
+        "--tau",
+        "0:1.75:8",
+        "-o",
+        whole.to_str().unwrap(),
+        "-q",
+    ]));
+    let script = r#"
+import sys, numpy as np, xarray as xr
+parts = [xr.open_dataset(p, group="results", engine="h5netcdf") for p in sys.argv[1:3]]
+merged = xr.concat(parts, dim="tau")
+whole = xr.open_dataset(sys.argv[3], group="results", engine="h5netcdf")
+assert np.allclose(merged["tau"].values, whole["tau"].values, rtol=0, atol=1e-12), (merged["tau"].values, whole["tau"].values)
+np.testing.assert_allclose(merged["lindemann_ratio"].values, whole["lindemann_ratio"].values, rtol=1e-9)
+print("merged", merged.sizes["tau"])
+"#;
+    let mut c = Command::new(python());
+    c.args(["-c", script])
+        .arg(dir.join("part_0.h5"))
+        .arg(dir.join("part_1.h5"))
+        .arg(&whole);
+    let out = run_ok(c);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("merged 8"));
 }

@@ -7,6 +7,7 @@ use crate::model::ModelArgs;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 // One subcommand: the model's arguments, then the output flags (no doc comment: it
 // would replace the model's help line).
@@ -51,7 +52,19 @@ pub struct OutputArgs {
     /// Replace FILE if it exists (refused while another job holds it).
     #[arg(long)]
     pub force: bool,
+    /// Write finished points at most every SECONDS (and at exit): a kill loses at most
+    /// the points finished in that window (0: write every point as it finishes).
+    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = flush_interval)]
+    pub flush_interval: Duration,
     /// No progress output.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `--flush-interval`: a finite number of seconds ≥ 0.
+fn flush_interval(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && (0.0..=86_400.0).contains(&s) => Ok(Duration::from_secs_f64(s)),
+        _ => Err(format!("'{text}' is not a number of seconds in [0, 86400]")),
+    }
 }

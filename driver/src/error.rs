@@ -33,6 +33,14 @@ pub enum DriverError {
     },
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A new output file could not be laid out (typically a full filesystem); nothing
+    /// was written at the path.
+    #[error("--output: could not lay out {} ({why}; {free} free on its filesystem); nothing was written there", .path.display())]
+    Layout {
+        path: PathBuf,
+        free: String,
+        why: String,
+    },
     #[error("MPI: {0}")]
     Mpi(String),
     /// A defect of a model's declarations (e.g. an observable over an unknown axis).

@@ -8,7 +8,9 @@
 //!
 //! Exit status: 0 when the sweep finished (numerically failed points are
 //! recorded per point, see `/status/error`), 2 for bad input (one line naming
-//! the flag, nothing written), 1 for I/O or MPI failure.
+//! the flag, nothing written), 1 for I/O or MPI failure, 3 when a signal stopped it
+//! after writing what had finished ([`signals`]; rerun with `--resume`), 128 + the
+//! signal number after a second signal.
 //!
 //! # How to add a model
 //!
@@ -23,7 +25,7 @@
 //!      `grid::IntGrid` for whole numbers. Enumerated options are `#[derive(clap::ValueEnum)]`
 //!      enums (`#[arg(long, value_enum, default_value_t = Method::Direct)]`). Do not add
 //!      output flags: [`cli::Run`] adds `-o`, `--resume`, `--retry-failed`, `--force`,
-//!      `-q` to every subcommand;
+//!      `--flush-interval`, `-q` to every subcommand;
 //!    - `impl ModelArgs for FooArgs`: `build` checks what clap could not (rules across
 //!      flags) with an [`error::InputError`] naming the flag, and returns the model;
 //!    - `impl Model for FooModel`: `name`, `grid` (one [`grid::Axis`] per parameter, fixed
@@ -55,14 +57,18 @@
 
 pub mod cli;
 pub mod error;
+pub mod file_safety;
 pub mod grid;
 pub mod limits;
 pub mod model;
+pub mod model_file;
 pub mod models;
 pub mod output;
 pub mod progress;
 pub mod record;
+pub mod retry;
 pub mod schedule;
+pub mod signals;
 pub mod sweep;
 pub mod sysinfo;
 
@@ -139,6 +145,8 @@ fn one_line(e: &clap::Error) -> String {
 }
 
 pub fn main() -> ExitCode {
+    // before MPI start-up: a time-limit signal may come at any moment of a batch job
+    signals::install();
     sysinfo::tune_mpi_start_up();
     let cli = match Cli::try_parse() {
         Ok(c) => c,

@@ -86,6 +86,11 @@ impl Progress {
         )
     }
 
+    /// Points done, counting those done before this run.
+    pub fn done(&self) -> usize {
+        self.done
+    }
+
     pub fn finish(&mut self) {
         if let Some(b) = self.bar.take() {
             b.finish();

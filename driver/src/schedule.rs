@@ -13,6 +13,9 @@
 //! Messages (tags below): a leader sends `RESULT` carrying its last result (or
 //! nothing, on its first request); the coordinator answers `TASK` with the next
 //! point index, or −1 to stop. Points are handed out most expensive first.
+//!
+//! After a stopping signal ([`crate::signals`]) no new point is handed out: the points
+//! in flight finish and reach the sink, then every group is told to stop.
 
 use crate::error::{DriverError, PointError};
 use crate::model::{Model, Task};
@@ -123,6 +126,26 @@ impl TaskResult {
             wall_time: f64::NAN,
             rank,
         }
+    }
+}
+
+/// Where rank 0's coordinator delivers finished points.
+pub trait Sink {
+    /// One finished point, in completion order.
+    fn finished(&mut self, result: TaskResult) -> Result<(), DriverError>;
+    /// Called at least every [`IDLE_TICK`] while the coordinator waits (e.g. to commit
+    /// buffered points on time).
+    fn idle(&mut self) -> Result<(), DriverError> {
+        Ok(())
+    }
+}
+
+/// The longest the coordinator waits without calling [`Sink::idle`].
+pub const IDLE_TICK: Duration = Duration::from_millis(50);
+
+impl<F: FnMut(TaskResult) -> Result<(), DriverError>> Sink for F {
+    fn finished(&mut self, result: TaskResult) -> Result<(), DriverError> {
+        self(result)
     }
 }
 
@@ -239,7 +262,7 @@ pub fn run_sweep(
     model: &dyn Model,
     layout: &RecordLayout,
     pending: Vec<usize>,
-    sink: &mut dyn FnMut(TaskResult) -> Result<(), DriverError>,
+    sink: &mut dyn Sink,
 ) -> Result<(), DriverError> {
     let size = world.size() as usize;
     let rank = world.rank();
@@ -338,7 +361,7 @@ fn coordinate(
     layout: &RecordLayout,
     pending: Vec<usize>,
     group: Option<SimpleCommunicator>,
-    sink: &mut dyn FnMut(TaskResult) -> Result<(), DriverError>,
+    sink: &mut dyn Sink,
 ) -> Result<(), DriverError> {
     let r = model.ranks_per_task();
     let size = world.size() as usize;
@@ -396,6 +419,9 @@ fn coordinate(
         let mut backoff = Duration::from_micros(20);
         let outcome = (|| -> Result<(), DriverError> {
             loop {
+                if crate::signals::interrupted() {
+                    queue.clear();
+                }
                 let mut progressed = false;
                 if local && !local_busy {
                     if let Some(index) = queue.pop_front() {
@@ -411,9 +437,12 @@ fn coordinate(
                     // thread instead of polling (no wake-ups competing with
                     // the compute threads for the cores)
                     let received = if remote_leaders == 0 {
-                        result_rx
-                            .recv()
-                            .map_err(|_| mpsc::TryRecvError::Disconnected)
+                        result_rx.recv_timeout(IDLE_TICK).map_err(|e| match e {
+                            mpsc::RecvTimeoutError::Timeout => mpsc::TryRecvError::Empty,
+                            mpsc::RecvTimeoutError::Disconnected => {
+                                mpsc::TryRecvError::Disconnected
+                            }
+                        })
                     } else {
                         result_rx.try_recv()
                     };
@@ -421,9 +450,9 @@ fn coordinate(
                         Ok(result) => {
                             local_busy = false;
                             progressed = true;
-                            sink(result)?;
+                            sink.finished(result)?;
                         }
-                        Err(mpsc::TryRecvError::Empty) => {}
+                        Err(mpsc::TryRecvError::Empty) => sink.idle()?,
                         Err(mpsc::TryRecvError::Disconnected) => {
                             return Err(DriverError::Mpi(
                                 "compute thread on rank 0 ended unexpectedly".into(),
@@ -446,7 +475,7 @@ fn coordinate(
                         }
                         progressed = true;
                         if let Some(result) = received_result(&bytes, sent, source, layout) {
-                            sink(result)?;
+                            sink.finished(result)?;
                         }
                     }
                 }
@@ -456,6 +485,7 @@ fn coordinate(
                 if progressed {
                     backoff = Duration::from_micros(20);
                 } else {
+                    sink.idle()?;
                     std::thread::sleep(backoff);
                     backoff = (backoff * 2).min(Duration::from_millis(1));
                 }

@@ -1,14 +1,17 @@
 //! One run of `qk <model>`: MPI start, the up-front checks (memory on every node, the
-//! output path), the output file, the sweep over the ranks, the summary line.
+//! output path and its lock), the output file, the sweep over the ranks, the summary
+//! line (or, after a stopping signal, the `interrupted:` line and exit status 3).
 
 use crate::cli::OutputArgs;
 use crate::error::{DriverError, InputError};
+use crate::file_safety::{self, OutputLock};
 use crate::limits::{self, NodeMemory};
 use crate::model::Model;
 use crate::output;
 use crate::progress;
 use crate::record::RecordLayout;
 use crate::schedule;
+use crate::signals;
 use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::Root;
 use std::process::ExitCode;
@@ -136,6 +139,7 @@ pub fn run(model: &dyn Model, out: &OutputArgs, command_line: String) -> ExitCod
         eprintln!("qk: error: MPI was already initialised");
         return ExitCode::from(1);
     };
+    signals::install(); // again: MPI start-up may have installed its own handlers
     let world = universe.world();
     let rank = world.rank();
     let size = world.size() as usize;
@@ -152,11 +156,11 @@ pub fn run(model: &dyn Model, out: &OutputArgs, command_line: String) -> ExitCod
     let memory = check_node_memory(&world, model, &layout);
 
     let r = model.ranks_per_task();
-    // Rank 0 checks the output and opens it; everyone learns the verdict.
-    let mut prepared: Option<(output::Output, Vec<usize>)> = None;
+    // Rank 0 checks the output, locks it and opens it; everyone learns the verdict.
+    let mut prepared: Option<(OutputLock, output::Output, Vec<usize>)> = None;
     let mut verdict: u8 = 0;
     if rank == 0 {
-        let prepare = || -> Result<(output::Output, Vec<usize>), DriverError> {
+        let prepare = || -> Result<(OutputLock, output::Output, Vec<usize>), DriverError> {
             memory?;
             if size % r != 0 {
                 return Err(InputError::new(
@@ -165,7 +169,12 @@ pub fn run(model: &dyn Model, out: &OutputArgs, command_line: String) -> ExitCod
                 )
                 .into());
             }
-            let exists = output::check_output_path(&out.output, out.resume, out.force)?;
+            let path = file_safety::resolve(&out.output)?;
+            file_safety::check_output_path(&path, out.resume, out.force)?;
+            // the lock first: nothing is looked at or touched while another job holds it
+            let lock = OutputLock::acquire(&path)?;
+            file_safety::remove_stale_temps(&path);
+            let exists = file_safety::check_output_path(&path, out.resume, out.force)?;
             let info = output::RunInfo {
                 command_line: command_line.clone(),
                 mpi_library: mpi::environment::library_version()
@@ -175,12 +184,14 @@ pub fn run(model: &dyn Model, out: &OutputArgs, command_line: String) -> ExitCod
                 mpi_ranks: size,
                 hosts: hosts.clone(),
             };
-            if exists && out.resume {
-                output::Output::resume(&out.output, model, &layout, out.retry_failed)
+            let (mut o, pending) = if exists && out.resume {
+                output::Output::resume(&path, model, &layout, out.retry_failed)?
             } else {
-                let o = output::Output::create(&out.output, model, &layout, &info)?;
-                Ok((o, (0..model.grid().len()).collect()))
-            }
+                let o = output::Output::create(&path, model, &layout, &info)?;
+                (o, (0..model.grid().len()).collect())
+            };
+            o.set_flush_interval(out.flush_interval);
+            Ok((lock, o, pending))
         };
         match prepare() {
             Ok(p) => prepared = Some(p),
@@ -197,21 +208,28 @@ pub fn run(model: &dyn Model, out: &OutputArgs, command_line: String) -> ExitCod
 
     let start = Instant::now();
     let total = model.grid().len();
-    let outcome = if let Some((mut output, pending)) = prepared {
-        let mut progress = progress::Progress::new(total, total - pending.len(), out.quiet);
-        let mut sink = |result: schedule::TaskResult| -> Result<(), DriverError> {
-            output.write(&result)?;
-            let failed = result.outcome.is_err();
-            if let (Err(e), false) = (&result.outcome, out.quiet) {
-                progress_note(&model.grid().point(result.index), model, e);
-            }
-            progress.point_finished(failed);
-            Ok(())
+    let outcome = if let Some((_lock, output, pending)) = prepared {
+        let mut writer = Writer {
+            progress: progress::Progress::new(total, total - pending.len(), out.quiet),
+            output,
+            model,
+            quiet: out.quiet,
         };
-        let r = schedule::run_sweep(&world, threading, model, &layout, pending, &mut sink);
-        progress.finish();
+        let r = schedule::run_sweep(&world, threading, model, &layout, pending, &mut writer);
+        // what finished is written whatever happened to the sweep
+        let committed = writer.output.commit();
+        let r = r.and(committed);
+        if r.is_ok() && signals::interrupted() {
+            eprintln!(
+                "qk: interrupted: {}/{} points done; rerun with --resume",
+                writer.progress.done(),
+                total
+            );
+            return ExitCode::from(signals::EXIT_INTERRUPTED);
+        }
+        writer.progress.finish();
         r.and_then(|()| {
-            let failed = output.failed_count()?;
+            let failed = writer.output.failed_count()?;
             if !out.quiet {
                 eprintln!(
                     "qk: wrote {}: {} points, {} failed{}, {:.2} s on {} rank{}",
@@ -231,9 +249,13 @@ pub fn run(model: &dyn Model, out: &OutputArgs, command_line: String) -> ExitCod
             Ok(())
         })
     } else {
-        schedule::run_sweep(&world, threading, model, &layout, Vec::new(), &mut |_| {
+        let r = schedule::run_sweep(&world, threading, model, &layout, Vec::new(), &mut |_| {
             Ok(())
-        })
+        });
+        if r.is_ok() && signals::interrupted() {
+            return ExitCode::from(signals::EXIT_INTERRUPTED);
+        }
+        r
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -244,6 +266,30 @@ pub fn run(model: &dyn Model, out: &OutputArgs, command_line: String) -> ExitCod
             }
             ExitCode::from(e.exit_status())
         }
+    }
+}
+
+/// Rank 0's sink: finished points into the group commit, progress and failure notes.
+struct Writer<'a> {
+    output: output::Output,
+    progress: progress::Progress,
+    model: &'a dyn Model,
+    quiet: bool,
+}
+
+impl schedule::Sink for Writer<'_> {
+    fn finished(&mut self, result: schedule::TaskResult) -> Result<(), DriverError> {
+        let failed = result.outcome.is_err();
+        if let (Err(e), false) = (&result.outcome, self.quiet) {
+            progress_note(&self.model.grid().point(result.index), self.model, e);
+        }
+        self.output.write(result)?;
+        self.progress.point_finished(failed);
+        Ok(())
+    }
+
+    fn idle(&mut self) -> Result<(), DriverError> {
+        self.output.tick()
     }
 }
 

@@ -39,9 +39,9 @@ use qk_lindblad::{
 /// (N ≈ 69; about 3 s and 200 MB).
 pub const DENSE_MAX_UNKNOWNS: usize = 2500;
 
-/// Steady states of the dissipative Lipkin-Meshkov-Glick model (sparse Lindblad solver).
+/// The LMG parameters as grids (`qk lmg`, `qk spectrum`, `qk gap`).
 #[derive(Args, Debug)]
-pub struct LmgArgs {
+pub struct LmgPointArgs {
     /// Number of spins N (grid of whole numbers ≥ 1); the Dicke space has N+1 states.
     #[arg(long = "n", value_name = "GRID", allow_hyphen_values = true, value_parser = grid::positive_ints)]
     pub n: IntGrid,
@@ -75,6 +75,51 @@ pub struct LmgArgs {
         value_parser = grid::non_negative
     )]
     pub gamma_b: RealGrid,
+}
+
+impl LmgPointArgs {
+    /// The grid axes `n, h, lambda, gamma_a, gamma_b`.
+    pub fn axes(&self) -> Vec<Axis> {
+        let a = self;
+        let n_axis = Axis::int(
+            "n",
+            "--n",
+            &a.n,
+            "1",
+            "number of spins N (collective spin j = N/2)",
+        );
+        let e = "energy (ħ = 1; λ, h, Γ in one unit)";
+        let h = Axis::real("h", "--h", &a.h, e, "field h in H = -2h Jz - (2λ/N) Jx²");
+        let lambda = Axis::real(
+            "lambda",
+            "--lambda",
+            &a.lambda,
+            e,
+            "coupling λ in H = -2h Jz - (2λ/N) Jx²",
+        );
+        let gamma_a = Axis::real(
+            "gamma_a",
+            "--gamma-a",
+            &a.gamma_a,
+            e,
+            "rate Γa of (Γa/N) D[2Jx]",
+        );
+        let gamma_b = Axis::real(
+            "gamma_b",
+            "--gamma-b",
+            &a.gamma_b,
+            e,
+            "rate Γb of (Γb/N) D[J+]",
+        );
+        vec![n_axis, h, lambda, gamma_a, gamma_b]
+    }
+}
+
+/// Steady states of the dissipative Lipkin-Meshkov-Glick model (sparse Lindblad solver).
+#[derive(Args, Debug)]
+pub struct LmgArgs {
+    #[command(flatten)]
+    pub point: LmgPointArgs,
     /// Fill-reducing ordering / factorization: nd (geometric nested
     /// dissection, multifrontal LU with threshold pivoting and delayed pivots;
     /// fastest), nd-supernodal (the same order in faer's supernodal LU), colamd
@@ -169,36 +214,6 @@ pub struct LmgModel {
 
 impl LmgModel {
     pub fn new(a: &LmgArgs) -> Result<Self, DriverError> {
-        let n_axis = Axis::int(
-            "n",
-            "--n",
-            &a.n,
-            "1",
-            "number of spins N (collective spin j = N/2)",
-        );
-        let e = "energy (ħ = 1; λ, h, Γ in one unit)";
-        let h = Axis::real("h", "--h", &a.h, e, "field h in H = -2h Jz - (2λ/N) Jx²");
-        let lambda = Axis::real(
-            "lambda",
-            "--lambda",
-            &a.lambda,
-            e,
-            "coupling λ in H = -2h Jz - (2λ/N) Jx²",
-        );
-        let gamma_a = Axis::real(
-            "gamma_a",
-            "--gamma-a",
-            &a.gamma_a,
-            e,
-            "rate Γa of (Γa/N) D[2Jx]",
-        );
-        let gamma_b = Axis::real(
-            "gamma_b",
-            "--gamma-b",
-            &a.gamma_b,
-            e,
-            "rate Γb of (Γb/N) D[J+]",
-        );
         let ordering = LmgOrdering::from(a.ordering);
         let arithmetic = Arithmetic::from(a.arithmetic);
         let method = SolveMethod::from(a.method);
@@ -210,7 +225,7 @@ impl LmgModel {
             .into());
         }
         Ok(LmgModel {
-            grid: Grid::new(vec![n_axis, h, lambda, gamma_a, gamma_b]),
+            grid: Grid::new(a.point.axes()),
             ordering,
             options: SteadyStateOptions {
                 arithmetic,
@@ -452,14 +467,6 @@ impl LmgWorker {
     }
 }
 
-/// Bytes this rank may use (the process limit shared by the ranks of this
-/// node), if known.
-fn rank_memory_budget() -> Option<u64> {
-    let limit = crate::limits::memory_limit()?.bytes;
-    let ranks = crate::sysinfo::launcher_local_size().unwrap_or(1).max(1) as u64;
-    Some(limit / ranks)
-}
-
 fn record(o: &LmgObservables, fallbacks: usize, label: String) -> Record {
     Record::new()
         .scalar("jz", o.jz)
@@ -481,36 +488,14 @@ fn record(o: &LmgObservables, fallbacks: usize, label: String) -> Record {
         .method(label)
 }
 
-/// Runs `chain` in order until `solve` succeeds (module docs): a method
-/// whose `estimate` exceeds `budget` is skipped (never the first), bad
-/// input is returned at once. On success: the result, the number of
-/// methods that failed or were skipped before it, and its method.
+/// [`crate::retry::run_chain`] with the methods' labels.
 fn run_chain<T>(
     chain: &[Rung],
     budget: Option<u64>,
     estimate: impl Fn(Rung) -> u64,
-    mut solve: impl FnMut(Rung) -> Result<T, LindbladError>,
+    solve: impl FnMut(Rung) -> Result<T, LindbladError>,
 ) -> Result<(T, usize, Rung), String> {
-    let mut failures: Vec<String> = Vec::new();
-    for (i, &rung) in chain.iter().enumerate() {
-        if i > 0 {
-            if let Some(b) = budget.filter(|&b| estimate(rung) > b) {
-                failures.push(format!(
-                    "{}: skipped (needs {}, {} left)",
-                    rung.label(),
-                    crate::sysinfo::format_bytes(estimate(rung)),
-                    crate::sysinfo::format_bytes(b)
-                ));
-                continue;
-            }
-        }
-        match solve(rung) {
-            Ok(o) => return Ok((o, failures.len(), rung)),
-            Err(e @ LindbladError::InvalidInput(_)) => return Err(e.to_string()),
-            Err(e) => failures.push(format!("{}: {e}", rung.label())),
-        }
-    }
-    Err(failures.join("; "))
+    crate::retry::run_chain(chain, Rung::label, budget, estimate, solve)
 }
 
 impl Worker for LmgWorker {
@@ -524,7 +509,7 @@ impl Worker for LmgWorker {
             gamma_b: point[4],
         };
         let chain = retry_chain(self.primary, p.n);
-        let budget = rank_memory_budget().map(|b| b.saturating_sub(self.primary.estimate(p.n)));
+        let budget = crate::retry::rank_memory_budget().map(|b| b.saturating_sub(self.primary.estimate(p.n)));
         let (o, fallbacks, rung) = run_chain(
             &chain,
             budget,

@@ -28,7 +28,13 @@ macro_rules! register_models {
 
 register_models! {
     lmg => Lmg(LmgArgs),
+    spectrum => Spectrum(SpectrumArgs),
+    gap => Gap(GapArgs),
     lindemann => Lindemann(LindemannArgs),
     spinwave => Spinwave(SpinWaveArgs),
     kicked => Kicked(KickedArgs),
+    steady => Steady(SteadyArgs),
+    probe => Probe(ProbeArgs),
+    classical => Classical(ClassicalArgs),
+    jumps => Jumps(JumpsArgs),
 }

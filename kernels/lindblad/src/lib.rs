@@ -11,7 +11,15 @@
 //!   numeric with threshold pivoting and delayed pivots, substitution),
 //!   generic over `f64`, `Complex64` and their single-precision
 //!   counterparts; [`ordering`]: geometric nested-dissection trees;
+//!   [`graph_ordering`]: METIS nested dissection of any pattern;
 //!   [`krylov`]: GMRES with a factorization as preconditioner.
+//! - [`spectra`]: correlation spectra `S_AB(ω)`, symmetrized and commutator
+//!   spectra and the Kubo response `χ_AB(ω)` by quantum regression (solves
+//!   with `L − iω` on one parity block; direct per frequency or a
+//!   shift-invert Krylov sweep), and the slow modes / Liouvillian gap by
+//!   shift-invert Arnoldi on the same factorization.
+//! - [`parametric`]: [`ParametricSolver`], the plan of any
+//!   [`qk_model::ParametricModel`] (model files), once per pattern.
 //! - [`dense`]: naive dense reference (Kronecker products + SVD null vector).
 //! - [`lmg`]: the per-N plan [`LmgSolver`] of the dissipative LMG model of
 //!   seed 001 used by the `qk` driver; the model's physics (operators,
@@ -51,12 +59,15 @@
 
 pub mod dense;
 mod error;
+pub mod graph_ordering;
 pub mod krylov;
 pub mod liouvillian;
 pub mod lmg;
 pub mod multifrontal;
 pub mod ordering;
+pub mod parametric;
 pub mod scalar;
+pub mod spectra;
 pub mod steady;
 
 pub use dense::{liouvillian_dense, steady_state_dense, DenseSteadyState};
@@ -69,6 +80,7 @@ pub use lmg::{
     LmgParams, LmgSolver, SpinMoments, SpinOperators,
 };
 pub use multifrontal::{PivotReport, Pivoting};
+pub use parametric::{ParametricSolver, ParametricSteadyState};
 pub use steady::{
     steady_state, Arithmetic, ColumnOrdering, FactorStats, Quality, SolveMethod, SteadyState,
     SteadyStateOptions, SteadyStatePlan,

@@ -213,7 +213,24 @@ impl BlockLiouvillian {
         c_ops: &[CsMat<Complex64>],
         parity: Option<&[bool]>,
     ) -> Result<Self, LindbladError> {
-        let (mut block, mut values) = Self::assemble_components(&[(h, c_ops)], parity)?;
+        Self::assemble_block(h, c_ops, parity, false)
+    }
+
+    /// As [`assemble`](Self::assemble), for the even (`odd = false`) or the
+    /// odd block (`odd = true`: the coherences `ρ_ij` with `p_i ≠ p_j`,
+    /// where operators that flip the parity take the steady state, and where
+    /// the spectra of such operators live, [`crate::spectra`]). Without a
+    /// parity the odd block is empty.
+    ///
+    /// # Errors
+    /// As [`assemble`](Self::assemble).
+    pub fn assemble_block(
+        h: &CsMat<Complex64>,
+        c_ops: &[CsMat<Complex64>],
+        parity: Option<&[bool]>,
+        odd: bool,
+    ) -> Result<Self, LindbladError> {
+        let (mut block, mut values) = Self::assemble_components(&[(h, c_ops)], parity, odd)?;
         block.values = values.pop().unwrap_or_default();
         Ok(block)
     }
@@ -233,6 +250,7 @@ impl BlockLiouvillian {
     pub(crate) fn assemble_components(
         parts: &[(&CsMat<Complex64>, &[CsMat<Complex64>])],
         parity: Option<&[bool]>,
+        odd: bool,
     ) -> Result<(Self, Vec<Vec<Complex64>>), LindbladError> {
         let mut d = 0;
         for (k, (h, c_ops)) in parts.iter().enumerate() {
@@ -267,7 +285,7 @@ impl BlockLiouvillian {
         let mut block_vec = Vec::new();
         let mut vec_to_block = vec![NONE; n_full];
         for (v, slot) in vec_to_block.iter_mut().enumerate() {
-            if block_of(v) == 0 {
+            if block_of(v) == odd as u8 {
                 *slot = block_vec.len();
                 block_vec.push(v);
             }
@@ -662,6 +680,7 @@ mod tests {
             let (union, parts) = BlockLiouvillian::assemble_components(
                 &[(&h, &[]), (&zero, &c1[..]), (&zero, &c2[..])],
                 par,
+                false,
             )
             .unwrap();
             assert_eq!(union.vec_indices(), whole.vec_indices());
@@ -683,7 +702,7 @@ mod tests {
         // components of different dimensions are refused
         let small = CsMat::<Complex64>::zero((d - 1, d - 1)).to_csc();
         assert!(matches!(
-            BlockLiouvillian::assemble_components(&[(&h, &[]), (&small, &[])], None),
+            BlockLiouvillian::assemble_components(&[(&h, &[]), (&small, &[])], None, false),
             Err(LindbladError::InvalidInput(_))
         ));
     }

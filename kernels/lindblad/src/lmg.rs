@@ -560,6 +560,7 @@ mod tests {
                     (&zero_h, std::slice::from_ref(&c_b)),
                 ],
                 Some(&lmg_parity(n)),
+                false,
             )
             .unwrap();
             let (direct, parts) = lmg_components(n);

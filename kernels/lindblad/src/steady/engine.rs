@@ -200,7 +200,10 @@ pub(crate) fn system_order(
 ) -> Result<Vec<usize>, LindbladError> {
     let n = sym.ncols();
     match ordering {
-        ColumnOrdering::Colamd | ColumnOrdering::Geometric(_) | ColumnOrdering::Dense => {
+        ColumnOrdering::Colamd
+        | ColumnOrdering::Geometric(_)
+        | ColumnOrdering::Metis
+        | ColumnOrdering::Dense => {
             let mut fwd = vec![0usize; n];
             let mut inv = vec![0usize; n];
             let req = colamd::order_scratch::<usize>(n, n, sym.compute_nnz());

@@ -186,6 +186,12 @@ pub enum ColumnOrdering {
     /// formulation uses the supernodal LU with the order of
     /// [`crate::ordering::nested_dissection`] (separators two lines wide).
     Geometric(Vec<[i64; 2]>),
+    /// Nested dissection of the system's own graph (`A + Aᵀ`) with METIS
+    /// vertex separators ([`crate::graph_ordering`]), the trace row's
+    /// unknown alone at the root, factorized by the multifrontal LU in
+    /// either arithmetic: the general fill-reducing ordering for models
+    /// without a known geometry.
+    Metis,
     /// No ordering: faer's dense LU with full pivoting of the whole system
     /// (small systems only, at most 22 000 unknowns; the most robust).
     Dense,
@@ -280,11 +286,15 @@ impl SteadyStatePlan {
             })?;
             diag_block.push(k);
         }
-        if options.method == SolveMethod::Gmres && !matches!(ordering, ColumnOrdering::Geometric(_))
+        if options.method == SolveMethod::Gmres
+            && !matches!(
+                ordering,
+                ColumnOrdering::Geometric(_) | ColumnOrdering::Metis
+            )
         {
             return Err(LindbladError::InvalidInput(
                 "GMRES is preconditioned by the multifrontal factor: it needs a geometric \
-                 ordering"
+                 or METIS ordering"
                     .into(),
             ));
         }

@@ -264,6 +264,20 @@ impl<T: SystemScalar> TraceSystem<T> {
             contribs,
             trace_pos,
         } = pattern;
+        let tree = match ordering {
+            ColumnOrdering::Metis => {
+                let mut last = vec![false; n];
+                last[trace_row] = true;
+                Some(crate::graph_ordering::metis_nd_tree(
+                    n,
+                    &col_ptr,
+                    &row_idx,
+                    &last,
+                    ND_LEAF_SIZE,
+                )?)
+            }
+            _ => tree,
+        };
         let sym = SymbolicSparseColMatRef::new_checked(n, n, &col_ptr, None, &row_idx);
         let engine = Engine::new(
             sym,

@@ -13,19 +13,31 @@
 //! - root attributes: `qk_version`, `git_commit`, `command_line`, `created`, `mpi_library`, `mpi_ranks`,
 //!   `hosts`, `model`, one attribute per parameter and option, and `signature` (the resume check).
 //!
-//! Crash safety: every dataset is created at once with contiguous layout, early allocation and its
-//! fill value, and the file is flushed; afterwards a finished point only overwrites raw data in
-//! place (results first, then its status) and flushes. No metadata changes after creation, so a
-//! process killed at any moment leaves a readable file whose `done` points are complete.
+//! The axes are dimension scales ([`scales`]): netCDF readers (xarray with h5netcdf) see
+//! named dimensions with coordinates.
+//!
+//! Crash safety: a new file is laid out completely under a temporary name — every
+//! dataset contiguous, allocated at once with its fill value — flushed, fsynced and
+//! renamed into place ([`crate::file_safety`]); afterwards finished points only
+//! overwrite raw data in place, in group commits ([`commit`]): at most every
+//! `--flush-interval` seconds, results first, then the status, then a flush. No metadata
+//! changes after creation, so whatever moment a process dies, the path holds nothing,
+//! the previous file, or a readable file whose `done` points are complete; a kill loses at
+//! most the points finished since the last commit.
 
 use crate::error::{DriverError, InputError};
+use crate::file_safety;
 use crate::grid::AxisValues;
 use crate::model::Model;
 use crate::record::{RecordLayout, SlotSpec, METHOD_LEN};
 use crate::schedule::TaskResult;
 use hdf5::types::{FixedAscii, VarLenUnicode};
-use hdf5::{Dataset, File, Hyperslab, Location, SliceOrIndex};
+use hdf5::{Dataset, File, Location};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+mod commit;
+pub mod scales;
 
 /// Length of the per-point error message field.
 pub const ERROR_LEN: usize = 256;
@@ -66,6 +78,12 @@ pub struct Output {
     rank: Dataset,
     error: Dataset,
     grid_shape: Vec<usize>,
+    /// Finished points not yet written (the group commit).
+    pending: Vec<TaskResult>,
+    last_commit: Instant,
+    pending_bytes: usize,
+    flush_interval: Duration,
+    retrying: bool,
 }
 
 fn h5err(path: &Path) -> impl Fn(hdf5::Error) -> DriverError + '_ {
@@ -137,15 +155,49 @@ pub fn utc_now() -> String {
 }
 
 impl Output {
-    /// Create a new file (truncating an existing one: the caller has checked `--force`).
+    /// Create a new file: laid out under a temporary name, made durable and renamed over
+    /// `path` (the caller holds the path's lock and has checked `--force`). Nothing is
+    /// left at `path` or beside it when this fails.
     pub fn create(
         path: &Path,
         model: &dyn Model,
         layout: &RecordLayout,
         info: &RunInfo,
     ) -> Result<Output, DriverError> {
-        let e = h5err(path);
-        let file = File::create(path).map_err(&e)?;
+        // QK_SKIP_SPACE_CHECK=1 (tests): lay out anyway, to exercise a full filesystem
+        if std::env::var_os("QK_SKIP_SPACE_CHECK").is_none() {
+            file_safety::check_space(path, file_bytes(model, layout))?;
+        }
+        let temp = file_safety::temp_path(path);
+        let laid_out = Self::lay_out(&temp, model, layout, info)
+            .and_then(|()| file_safety::publish(&temp, path).map_err(DriverError::Io));
+        if let Err(err) = laid_out {
+            let _ = std::fs::remove_file(&temp);
+            let free = file_safety::free_space(&file_safety::parent_dir(path))
+                .map(crate::sysinfo::format_bytes)
+                .unwrap_or_else(|| "unknown".into());
+            return Err(DriverError::Layout {
+                path: path.to_path_buf(),
+                free,
+                why: match err {
+                    DriverError::Hdf5 { source, .. } => source.to_string(),
+                    other => other.to_string(),
+                },
+            });
+        }
+        let file = File::open_rw(path).map_err(h5err(path))?;
+        Self::attach(path, file, layout)
+    }
+
+    /// Write the whole layout of a new file at `temp` (created exclusively) and close it.
+    fn lay_out(
+        temp: &Path,
+        model: &dyn Model,
+        layout: &RecordLayout,
+        info: &RunInfo,
+    ) -> Result<(), DriverError> {
+        let e = h5err(temp);
+        let file = File::create_excl(temp).map_err(&e)?;
         let grid = model.grid();
         let shape = grid.shape();
 
@@ -172,23 +224,30 @@ impl Output {
         };
         attrs().map_err(&e)?;
 
-        let write_grid = || -> hdf5::Result<()> {
+        let write_grid = || -> hdf5::Result<Vec<(String, Dataset)>> {
             let g = file.create_group("grid")?;
-            for a in &grid.axes {
-                let ds = values_dataset(&g, &a.name, &a.values)?;
-                str_attr(&ds, "units", &a.units)?;
-                str_attr(&ds, "description", &a.description)?;
-                str_attr(&ds, "flag", &a.flag)?;
+            let mut axes = Vec::new();
+            let extra = model.extra_axes();
+            let all = grid
+                .axes
+                .iter()
+                .map(|a| (&a.name, &a.values, &a.units, &a.description, &a.flag))
+                .chain(
+                    extra
+                        .iter()
+                        .map(|x| (&x.name, &x.values, &x.units, &x.description, &x.flag)),
+                );
+            for (name, values, units, description, flag) in all {
+                let ds = values_dataset(&g, name, values)?;
+                str_attr(&ds, "units", units)?;
+                str_attr(&ds, "description", description)?;
+                str_attr(&ds, "flag", flag)?;
+                scales::set_scale(&ds, name)?;
+                axes.push((name.clone(), ds));
             }
-            for x in model.extra_axes() {
-                let ds = values_dataset(&g, &x.name, &x.values)?;
-                str_attr(&ds, "units", &x.units)?;
-                str_attr(&ds, "description", &x.description)?;
-                str_attr(&ds, "flag", &x.flag)?;
-            }
-            Ok(())
+            Ok(axes)
         };
-        write_grid().map_err(&e)?;
+        let scale_axes = write_grid().map_err(&e)?;
 
         let write_tables = || -> hdf5::Result<()> {
             for t in model.extra_tables() {
@@ -214,14 +273,18 @@ impl Output {
                 str_attr(&ds, "units", &o.units)?;
                 str_attr(&ds, "description", &o.description)?;
                 str_list_attr(&ds, "axes", &axis_names)?;
+                let dims: Vec<String> = axis_names.iter().chain(&o.dims).cloned().collect();
+                scales::attach_all(&ds, &dims, &scale_axes)?;
             }
+            scales::link_into(&r, &scale_axes)?;
             let s = file.create_group("status")?;
             let status = |ds: Dataset, units: &str, description: &str| -> hdf5::Result<()> {
                 if !units.is_empty() {
                     str_attr(&ds, "units", units)?;
                 }
                 str_attr(&ds, "description", description)?;
-                str_list_attr(&ds, "axes", &axis_names)
+                str_list_attr(&ds, "axes", &axis_names)?;
+                scales::attach_all(&ds, &axis_names, &scale_axes)
             };
             status(
                 preallocated(&s, "done", &shape, 0u8)?,
@@ -253,11 +316,16 @@ impl Output {
                 "",
                 "which method produced the result (the model's provenance label; empty: the model's only method)",
             )?;
-            Ok(())
+            let grid_axes: Vec<(String, Dataset)> = scale_axes
+                .iter()
+                .filter(|(n, _)| axis_names.contains(n))
+                .cloned()
+                .collect();
+            scales::link_into(&s, &grid_axes)
         };
         make().map_err(&e)?;
         file.flush().map_err(&e)?;
-        Self::attach(path, file, layout)
+        file.close().map_err(&e)
     }
 
     /// Open an existing file to complete it; refuse if it belongs to other parameters.
@@ -269,10 +337,29 @@ impl Output {
         layout: &RecordLayout,
         retry_failed: bool,
     ) -> Result<(Output, Vec<usize>), DriverError> {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if size == 0 || !is_hdf5(path) {
+            return Err(InputError::new(
+                "--resume",
+                format!(
+                    "cannot resume {}: {}; it was left as it is (use --force to start over)",
+                    path.display(),
+                    if size == 0 {
+                        "it is empty".to_string()
+                    } else {
+                        format!("it is not an HDF5 file ({size} bytes)")
+                    }
+                ),
+            )
+            .into());
+        }
         let file = File::open_rw(path).map_err(|err| {
             InputError::new(
                 "--resume",
-                format!("cannot open {} for resuming: {err}", path.display()),
+                format!(
+                    "cannot resume {}: {err} (truncated, damaged, or open in another program); it was left as it is (use --force to start over)",
+                    path.display()
+                ),
             )
         })?;
         let stored: Vec<String> = file
@@ -305,8 +392,17 @@ impl Output {
             )
             .into());
         }
-        let out = Self::attach(path, file, layout)?;
+        let mut out = Self::attach(path, file, layout).map_err(|err| {
+            InputError::new(
+                "--resume",
+                format!(
+                    "cannot resume {}: its layout is incomplete ({err}); it was left as it is",
+                    path.display()
+                ),
+            )
+        })?;
         let done: Vec<u8> = out.done.read_raw().map_err(h5err(path))?;
+        out.set_retrying(retry_failed);
         let failed: Vec<u8> = if retry_failed {
             out.failed.read_raw().map_err(h5err(path))?
         } else {
@@ -344,81 +440,12 @@ impl Output {
             results,
             file,
             path: path.to_path_buf(),
+            pending: Vec::new(),
+            last_commit: Instant::now(),
+            pending_bytes: 0,
+            flush_interval: Duration::from_secs(1),
+            retrying: false,
         })
-    }
-
-    fn point_selection(&self, index: &[usize], trailing: &[usize]) -> Hyperslab {
-        let mut s: Vec<SliceOrIndex> = index.iter().map(|&i| SliceOrIndex::Index(i)).collect();
-        s.extend(trailing.iter().map(|&n| SliceOrIndex::SliceCount {
-            start: 0,
-            step: 1,
-            count: n,
-            block: 1,
-        }));
-        Hyperslab::from(s)
-    }
-
-    /// Write one finished point (results, then status) and flush.
-    pub fn write(&mut self, result: &TaskResult) -> Result<(), DriverError> {
-        let mut index = vec![0; self.grid_rank];
-        let mut flat = result.index;
-        for k in (0..self.grid_rank).rev() {
-            index[k] = flat % self.grid_shape[k];
-            flat /= self.grid_shape[k];
-        }
-        let path = self.path.clone();
-        let e = h5err(&path);
-        let sel0 = self.point_selection(&index, &[]);
-        match &result.outcome {
-            Ok(values) => {
-                let mut offset = 0;
-                for (ds, spec) in &self.results {
-                    let n = spec.len;
-                    let view = ndarray::ArrayViewD::from_shape(
-                        ndarray::IxDyn(&spec.shape),
-                        &values[offset..offset + n],
-                    )
-                    .expect("observable length matches its shape");
-                    ds.write_slice(view, self.point_selection(&index, &spec.shape))
-                        .map_err(&e)?;
-                    offset += n;
-                }
-            }
-            Err(err) => {
-                write_scalar_at(&self.error, sel0.clone(), fixed_ascii::<ERROR_LEN>(&err.0))
-                    .map_err(&e)?;
-                write_scalar_at(&self.failed, sel0.clone(), 1u8).map_err(&e)?;
-            }
-        }
-        if result.outcome.is_ok() && self.was_failed(&sel0).map_err(&e)? {
-            // a retried point that now succeeded: clear its failure
-            write_scalar_at(&self.error, sel0.clone(), FixedAscii::<ERROR_LEN>::new())
-                .map_err(&e)?;
-            write_scalar_at(&self.failed, sel0.clone(), 0u8).map_err(&e)?;
-        }
-        write_scalar_at(
-            &self.method,
-            sel0.clone(),
-            fixed_ascii::<METHOD_LEN>(&result.method),
-        )
-        .map_err(&e)?;
-        write_scalar_at(&self.wall_time, sel0.clone(), result.wall_time).map_err(&e)?;
-        write_scalar_at(&self.rank, sel0.clone(), result.rank).map_err(&e)?;
-        write_scalar_at(&self.done, sel0, 1u8).map_err(&e)?;
-        self.file.flush().map_err(&e)
-    }
-
-    fn was_failed(&self, sel: &Hyperslab) -> hdf5::Result<bool> {
-        let v = self
-            .failed
-            .read_slice::<u8, _, ndarray::IxDyn>(sel.clone())?;
-        Ok(v.iter().any(|&f| f != 0))
-    }
-
-    /// Points that failed so far (for the summary).
-    pub fn failed_count(&self) -> Result<usize, DriverError> {
-        let f: Vec<u8> = self.failed.read_raw().map_err(h5err(&self.path))?;
-        Ok(f.iter().filter(|&&x| x != 0).count())
     }
 }
 
@@ -455,41 +482,33 @@ fn fixed_ascii<const N: usize>(text: &str) -> FixedAscii<N> {
     FixedAscii::<N>::from_ascii(&clean).expect("sanitised ASCII fits")
 }
 
-fn write_scalar_at<T: hdf5::H5Type>(ds: &Dataset, sel: Hyperslab, value: T) -> hdf5::Result<()> {
-    ds.write_slice(ndarray::arr0(value).view(), sel)
+/// Whether `path` starts with the HDF5 signature (at offset 0: files qk writes).
+fn is_hdf5(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && head == *b"\x89HDF\r\n\x1a\n"
 }
 
-/// Check the output path before anything is written: exists → needs `--resume`
-/// or `--force`; the directory must exist.
-pub fn check_output_path(path: &Path, resume: bool, force: bool) -> Result<bool, InputError> {
-    let flag = "--output";
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !parent.is_dir() {
-        return Err(InputError::new(
-            flag,
-            format!("directory {} does not exist", parent.display()),
-        ));
-    }
-    if path.is_dir() {
-        return Err(InputError::new(
-            flag,
-            format!("{} is a directory", path.display()),
-        ));
-    }
-    let exists = path.exists();
-    if exists && !resume && !force {
-        return Err(InputError::new(
-            flag,
-            format!(
-                "{} exists; pass --resume to complete it or --force to overwrite it",
-                path.display()
-            ),
-        ));
-    }
-    Ok(exists)
+/// About how many bytes a new file takes: every dataset at full size plus metadata.
+pub fn file_bytes(model: &dyn Model, layout: &RecordLayout) -> u64 {
+    let points = model.grid().len() as u64;
+    let per_point = layout.total as u64 * 8 + 1 + 1 + 8 + 4 + (ERROR_LEN + METHOD_LEN) as u64;
+    let axes: u64 = model
+        .grid()
+        .axes
+        .iter()
+        .map(|a| a.values.len() as u64 * 16)
+        .chain(
+            model
+                .extra_axes()
+                .iter()
+                .map(|x| x.values.len() as u64 * 16),
+        )
+        .sum();
+    points.saturating_mul(per_point).saturating_add(axes) + (64 << 10)
 }
 
 #[cfg(test)]
@@ -502,22 +521,5 @@ mod tests {
         assert_eq!(t.len(), 20, "{t}");
         assert!(t.ends_with('Z') && t.as_bytes()[10] == b'T', "{t}");
         assert!(t.as_str() > "2024-01-01");
-    }
-
-    #[test]
-    fn output_path_checks() {
-        let dir = std::env::temp_dir().join(format!("qk-out-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let f = dir.join("a.h5");
-        assert!(!check_output_path(&f, false, false).unwrap());
-        std::fs::write(&f, b"x").unwrap();
-        assert!(check_output_path(&f, false, false)
-            .unwrap_err()
-            .to_string()
-            .contains("--resume"));
-        assert!(check_output_path(&f, true, false).unwrap());
-        assert!(check_output_path(&f, false, true).unwrap());
-        assert!(check_output_path(&dir.join("missing/a.h5"), false, false).is_err());
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,0 +1,332 @@
+//! End-to-end tests of `qk classical` and `qk jumps`: bit-identical results
+//! for 1, 2 and 3 ranks (one point's trajectories shared by the ranks of a
+//! task, or points dealt out dynamically), after SIGKILL + `--resume`, and bad
+//! input refused with exit status 2 naming the flag, nothing written.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const CLASSICAL: [&str; 14] = [
+    "classical",
+    "--mass",
+    "0.5,1",
+    "--eps",
+    "0,2",
+    "--trajectories",
+    "45",
+    "--kicks",
+    "8",
+    "--tolerance",
+    "1e-6",
+    "--histogram-at",
+    "4,8",
+    "-q",
+];
+const JUMPS: [&str; 14] = [
+    "jumps",
+    "--n",
+    "3,6",
+    "--h",
+    "0.4,1.1",
+    "--gamma-b",
+    "0.5",
+    "--trajectories",
+    "37",
+    "--t-end",
+    "4",
+    "--times",
+    "9",
+    "-q",
+];
+
+fn results(path: &Path) -> Vec<(String, Vec<u8>)> {
+    let f = hdf5::File::open(path).unwrap();
+    let g = f.group("results").unwrap();
+    let mut names = g.member_names().unwrap();
+    names.sort();
+    names
+        .into_iter()
+        .map(|n| {
+            let v: Vec<f64> = g.dataset(&n).unwrap().read_raw().unwrap();
+            let bytes = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+            (n, bytes)
+        })
+        .collect()
+}
+
+fn with_output(base: &[&str], out: &Path, extra: &[&str]) -> Vec<String> {
+    base.iter()
+        .chain(extra)
+        .map(|s| s.to_string())
+        .chain(["-o".to_string(), out.to_str().unwrap().to_string()])
+        .collect()
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+fn bit_identical_over_ranks(base: &[&str], name: &str) {
+    let dir = scratch(name);
+    let serial = dir.join("serial.h5");
+    run_ok(qk_cmd(&strs(&with_output(base, &serial, &[]))));
+    let reference = results(&serial);
+    assert!(reference.len() >= 6);
+    for (ranks, per_task) in [(2, "2"), (3, "3"), (3, "1")] {
+        let out = dir.join(format!("r{ranks}-{per_task}.h5"));
+        run_ok(mpirun_cmd(
+            ranks,
+            &strs(&with_output(base, &out, &["--ranks-per-task", per_task])),
+        ));
+        let got = results(&out);
+        for ((n, a), (m, b)) in reference.iter().zip(&got) {
+            assert_eq!(n, m);
+            assert!(
+                a == b,
+                "{name}: {n} differs at {ranks} ranks, --ranks-per-task {per_task}"
+            );
+        }
+        let done = read_u8(&out, "status/done");
+        assert!(done.iter().all(|&d| d == 1), "{done:?}");
+    }
+}
+
+#[test]
+fn classical_is_bit_identical_for_any_rank_count() {
+    bit_identical_over_ranks(&CLASSICAL, "classical-ranks");
+}
+
+#[test]
+fn jumps_are_bit_identical_for_any_rank_count() {
+    bit_identical_over_ranks(&JUMPS, "jumps-ranks");
+}
+
+#[test]
+fn seed_changes_the_ensemble_and_is_recorded() {
+    let dir = scratch("seed");
+    let (a, b) = (dir.join("a.h5"), dir.join("b.h5"));
+    run_ok(qk_cmd(&strs(&with_output(&JUMPS, &a, &[]))));
+    run_ok(qk_cmd(&strs(&with_output(&JUMPS, &b, &["--seed", "7"]))));
+    assert_ne!(read_f64(&a, "results/jz"), read_f64(&b, "results/jz"));
+    let f = hdf5::File::open(&b).unwrap();
+    let seed: hdf5::types::VarLenUnicode = f.attr("seed").unwrap().read_scalar().unwrap();
+    assert_eq!(seed.as_str(), "7");
+}
+
+fn count_done(path: &Path) -> Option<usize> {
+    let f = hdf5::File::open(path).ok()?;
+    let d: Vec<u8> = f.dataset("status/done").ok()?.read_raw().ok()?;
+    Some(d.iter().filter(|&&x| x == 1).count())
+}
+
+#[test]
+fn sigkill_then_resume_equals_an_uninterrupted_run() {
+    std::env::set_var("HDF5_USE_FILE_LOCKING", "FALSE");
+    let dir = scratch("traj-kill");
+    let base = [
+        "classical",
+        "--mass=0.3:1:16",
+        "--eps",
+        "1",
+        "--trajectories",
+        "24",
+        "--kicks",
+        "6",
+        "--tolerance",
+        "1e-6",
+        "--flush-interval",
+        "0",
+        "-q",
+    ];
+    let (full, killed) = (dir.join("full.h5"), dir.join("killed.h5"));
+    run_ok(qk_cmd(&strs(&with_output(&base, &full, &[]))));
+    let args = with_output(&base, &killed, &[]);
+    let mut child = qk_cmd(&strs(&args))
+        .env("HDF5_USE_FILE_LOCKING", "FALSE")
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(120) {
+        if count_done(&killed).is_some_and(|d| d >= 2) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGKILL);
+    }
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the run finished before it could be killed"
+    );
+    let done = count_done(&killed).expect("killed file must stay readable");
+    assert!(done < 16, "done after kill: {done}");
+    let mut resume = qk_cmd(&strs(&args));
+    resume.arg("--resume");
+    run_ok(resume);
+    assert_eq!(count_done(&killed), Some(16));
+    assert!(
+        results(&full) == results(&killed),
+        "resumed run differs from the uninterrupted one"
+    );
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_flag() {
+    let dir = scratch("traj-bad");
+    let out = dir.join("x.h5");
+    let o = out.to_str().unwrap();
+    let cases: [(&[&str], &str); 9] = [
+        (
+            &[
+                "classical",
+                "--mass",
+                "1",
+                "--eps",
+                "0",
+                "--trajectories",
+                "-5",
+                "--kicks",
+                "3",
+            ],
+            "--trajectories",
+        ),
+        (
+            &[
+                "classical",
+                "--mass",
+                "1",
+                "--eps",
+                "0",
+                "--trajectories",
+                "5",
+                "--kicks",
+                "0",
+            ],
+            "--kicks",
+        ),
+        (
+            &[
+                "classical",
+                "--mass",
+                "1",
+                "--eps",
+                "0",
+                "--trajectories",
+                "5",
+                "--kicks",
+                "3",
+                "--noise-width",
+                "-1",
+            ],
+            "--noise-width",
+        ),
+        (
+            &[
+                "classical",
+                "--mass",
+                "-1",
+                "--eps",
+                "0",
+                "--trajectories",
+                "5",
+                "--kicks",
+                "3",
+            ],
+            "--mass",
+        ),
+        (
+            &[
+                "classical",
+                "--mass",
+                "1",
+                "--eps",
+                "0",
+                "--trajectories",
+                "5",
+                "--kicks",
+                "3",
+                "--histogram-at",
+                "9",
+            ],
+            "--histogram-at",
+        ),
+        (
+            &[
+                "jumps",
+                "--n",
+                "4",
+                "--h",
+                "1",
+                "--trajectories",
+                "5",
+                "--t-end",
+                "0",
+                "--times",
+                "3",
+            ],
+            "--t-end",
+        ),
+        (
+            &[
+                "jumps",
+                "--n",
+                "4",
+                "--h",
+                "1",
+                "--trajectories",
+                "5",
+                "--t-end",
+                "1",
+                "--times",
+                "-3",
+            ],
+            "--times",
+        ),
+        (
+            &[
+                "jumps",
+                "--n",
+                "0",
+                "--h",
+                "1",
+                "--trajectories",
+                "5",
+                "--t-end",
+                "1",
+                "--times",
+                "3",
+            ],
+            "--n",
+        ),
+        (
+            &[
+                "jumps",
+                "--n",
+                "4",
+                "--h",
+                "1",
+                "--trajectories",
+                "0",
+                "--t-end",
+                "1",
+                "--times",
+                "3",
+            ],
+            "--trajectories",
+        ),
+    ];
+    for (args, flag) in cases {
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(["-o", o]);
+        let r = run(qk_cmd(&a));
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+        assert!(!out.exists(), "{args:?} wrote a file");
+    }
+}
