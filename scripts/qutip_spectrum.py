@@ -41,10 +41,10 @@ def model(point):
     return h, c_ops, ops
 
 
-def spectrum(point):
+def spectrum(point, solver="pi"):
     h, c_ops, ops = model(point)
     w = np.asarray(point["omega"], dtype=float)
-    s = qutip.spectrum(h, w, c_ops, ops[point["a"]], ops[point["b"]], solver="pi")
+    s = qutip.spectrum(h, w, c_ops, ops[point["a"]], ops[point["b"]], solver=solver)
     return [float(x) for x in s]
 
 

@@ -224,7 +224,25 @@ fn every_template_runs_and_the_array_parts_merge() {
     ));
     let conf = String::from_utf8_lossy(&start.stdout).trim().to_string();
     let dir = scratch("slurm-templates");
-    let cases: [Case; 4] = [
+    // a model file for the steady template
+    let models = dir.join("models");
+    let mut c = Command::new(python());
+    c.current_dir(workspace_root()).args([
+        "scripts/example_models.py",
+        models.to_str().unwrap(),
+        "--kerr-n",
+        "8",
+        "--jc-n",
+        "3",
+        "--ising-n",
+        "2",
+        "--lmg-n",
+        "4",
+    ]);
+    run_ok(c);
+    let kerr = models.join("kerr.h5");
+    let kerr = kerr.to_str().unwrap();
+    let cases: [Case; 9] = [
         ("spinwave.sbatch", &[], &[]),
         (
             "lindemann_sweep.sbatch",
@@ -240,6 +258,45 @@ fn every_template_runs_and_the_array_parts_merge() {
                 ("N1", "16"),
                 ("N2", "16"),
                 ("KICKS", "5"),
+            ],
+        ),
+        (
+            "spectrum_sweep.sbatch",
+            &["--ntasks=2"],
+            &[
+                ("N_GRID", "6"),
+                ("H_GRID", "0.5,1"),
+                ("OMEGA_GRID", "-1:1:5"),
+            ],
+        ),
+        (
+            "gap_sweep.sbatch",
+            &["--ntasks=2"],
+            &[("N_GRID", "6,8"), ("H_GRID", "0.5")],
+        ),
+        (
+            "classical_sweep.sbatch",
+            &["--ntasks=2"],
+            &[
+                ("EPS_GRID", "0,0.5"),
+                ("TRAJECTORIES", "10"),
+                ("KICKS", "5"),
+            ],
+        ),
+        (
+            "steady_sweep.sbatch",
+            &["--ntasks=2"],
+            &[("MODEL", kerr), ("MODEL_FLAGS", "--delta -1:1:3 --f 0.5")],
+        ),
+        (
+            "jumps_sweep.sbatch",
+            &["--ntasks=2"],
+            &[
+                ("N_GRID", "4"),
+                ("H_GRID", "0.5"),
+                ("TRAJECTORIES", "8"),
+                ("T_END", "1"),
+                ("TIMES", "3"),
             ],
         ),
         (

@@ -349,3 +349,59 @@ fn shift_on_an_eigenvalue_fails() {
     let e = r.unwrap_err().to_string();
     assert!(e.contains("shift"), "{e}");
 }
+
+/// Normal phase, large h: the transmission has a dip of full width ≈ 2Γb
+/// at ν ≈ 2√(h(h − λ)) (the linearized resonance), deep at N = 60.
+#[test]
+fn transmission_dip_in_the_normal_phase() {
+    use qk_lindblad::spectra::lmg::transmission;
+    let (n, h, gb) = (60usize, 3.0f64, 0.05f64);
+    let p = LmgParams {
+        n,
+        h,
+        lambda: 1.0,
+        gamma_a: 0.0,
+        gamma_b: gb,
+    };
+    let rho = lmg_state(&p);
+    let omegas: Vec<f64> = (0..801).map(|i| 4.6 + 0.0015 * i as f64).collect();
+    let mut plan =
+        lmg_correlation_plan(&p, rho.as_ref(), LmgOperator::Jp, LmgOperator::Jm, 1).unwrap();
+    let (chi, _) = sweep(
+        &mut plan,
+        SpectrumKind::Response,
+        &omegas,
+        KrylovOptions::default(),
+    )
+    .unwrap();
+    let t: Vec<f64> = values(&chi)
+        .iter()
+        .map(|&c| transmission(gb, n, c))
+        .collect();
+    let (imin, tmin) =
+        t.iter().enumerate().fold(
+            (0, f64::INFINITY),
+            |m, (i, &v)| if v < m.1 { (i, v) } else { m },
+        );
+    let nu0 = 2.0 * (h * (h - 1.0)).sqrt();
+    assert!(
+        (omegas[imin] - nu0).abs() < 0.05,
+        "dip at {} vs {nu0}",
+        omegas[imin]
+    );
+    assert!(tmin < 0.2, "dip depth {tmin}");
+    // full width at half depth
+    let half = 0.5 * (1.0 + tmin);
+    let below: Vec<f64> = omegas
+        .iter()
+        .zip(&t)
+        .filter(|(_, &v)| v < half)
+        .map(|(&w, _)| w)
+        .collect();
+    let width = below.last().unwrap() - below[0];
+    assert!(
+        (width - 2.0 * gb).abs() < 0.5 * gb,
+        "width {width} vs {}",
+        2.0 * gb
+    );
+}

@@ -7,6 +7,38 @@
 //! in the odd block `k + l` is odd and the floor keeps neighbours at
 //! Chebyshev distance ≤ 1), so the complex multifrontal LU runs on the
 //! geometric nested-dissection tree of either block.
+//!
+//! # Probe transmission (seed 001, Fig. 3)
+//!
+//! The seed drives cavity mode `b` with a weak probe `ε e^{−iνt}` (rotating
+//! frame, `δ_b = 0`) and eliminates `b` adiabatically (`κ_b ≫` all atomic
+//! rates), which gives the collective decay `(Γb/N) D[J+]` of eq. (5) with
+//! `Γb = λ_b²/κ_b`. That dissipator fixes which collective operator the mode
+//! follows: with `H_int = (λ_b/√N)(b†J+ + J−b)`,
+//!
+//! ```text
+//! ḃ = −κ_b b − i(λ_b/√N) J+ − iε e^{−iνt}  ⇒  b ≈ −(i/κ_b) [(λ_b/√N) J+ + ε e^{−iνt}],
+//! ```
+//!
+//! so `b ∝ J+` in the `|j, m⟩` basis of PHYSICS.md §1 (the issue's `b ∝ J−`
+//! is the same statement with the opposite sign of `Jz`). The probe part of
+//! `b` acts on the atoms as `H' = (λ_b/√N) J− b_probe = −f(t) J−` with
+//! `f = i g e^{−iνt}`, `g = λ_b ε/(√N κ_b)`; linear response gives
+//! `δ⟨J+⟩ = χ_{J+J−}(ν) f` (the Kubo `χ` of [`super`], `--kind response`), and
+//! the coherent output at the probe frequency normalized by the empty
+//! cavity's is
+//!
+//! ```text
+//! T(ν) = |1 + i (Γb/N) χ_{J+J−}(ν)|²       ([`transmission`]).
+//! ```
+//!
+//! Check, normal phase (`Z = 1`, linearized): `χ_{J+J−} ≈ iN/(Γb + i(2h − ν))`,
+//! so `T = Δ²/(Γb² + Δ²)`, `Δ = ν − 2h`: a dip to zero of full width `2Γb` at
+//! `ν = 2h` (for `λ → 0`; with `λ` the resonance moves to `2√(h(h − λ))`),
+//! the seed's "dip of width 2Γb at ν ≃ 2h". The `N → ∞` reference
+//! (`scripts/plot_spectra.py`): the eigenvalues `μ` of the semiclassical
+//! equations (6) linearized at the stable fixed point (7) on the sphere's
+//! tangent plane, resonances at `ν = −Im μ` with half-width `−Re μ`.
 
 use super::correlation::CorrelationPlan;
 use super::shifted::ShiftedBlock;
@@ -115,4 +147,10 @@ pub fn lmg_shifted_block(
         .collect();
     let order = lmg_block_ordering(p.n)(&lb);
     Ok((ShiftedBlock::new(&lb, &order, threads)?, t))
+}
+
+/// The probe transmission `T(ν) = |1 + i (Γb/N) χ_{J+J−}(ν)|²` of seed 001
+/// Fig. 3 from the Kubo response `chi` (module docs).
+pub fn transmission(gamma_b: f64, n: usize, chi: Complex64) -> f64 {
+    (Complex64::new(1.0, 0.0) + Complex64::new(0.0, gamma_b / n as f64) * chi).norm_sqr()
 }

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""qk spectrum against QuTiP 5 spectrum on the same points, in one run.
+
+    bench_spectrum_vs_qutip.py [--qutip-n 50,100] [--big-n 400] [--threads 1]
+
+1. For each N in --qutip-n: S_{J+J-}(w) at h = 0.5, lambda = 1, Gamma_a = 0.01,
+   Gamma_b = 0.05 on 201 frequencies in [-3, 3]: QuTiP's spectrum with its
+   default solver "es" (dense eigendecomposition of L) on all 201, and with
+   solver "pi" (one solve per frequency against the dense projector Q, D^2
+   right-hand sides) on --pi-freqs of them (time scaled to 201, marked
+   "extrapolated"); and qk spectrum with
+   --method krylov and --method direct (each timed as a whole run of the
+   binary: steady state, plan, sweep, HDF5), their ratio and agreement.
+2. qk alone at N = --big-n with 401 frequencies (--method krylov), and the
+   direct solve on every --direct-every-th of those frequencies for the match.
+
+Prints one line per measurement; wall and CPU (user+sys of the child) times.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import qutip_spectrum  # noqa: E402
+
+QK = os.path.join(ROOT, "target", "release", "qk")
+
+
+def child_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run_qk(n, omega, method, threads, tmp):
+    out = os.path.join(tmp, f"s_{n}_{method}_{len(omega)}.h5")
+    grid = f"{float(omega[0])!r}:{float(omega[-1])!r}:{len(omega)}"
+    cmd = [QK, "spectrum", "--n", str(n), "--h", "0.5", "--gamma-a", "0.01",
+           "--gamma-b", "0.05", f"--omega={grid}", "--a", "jp", "--b", "jm",
+           "--method", method, "--threads", str(threads), "-o", out, "-q", "--force"]
+    c0, t0 = child_cpu(), time.perf_counter()
+    subprocess.run(cmd, check=True)
+    wall, cpu = time.perf_counter() - t0, child_cpu() - c0
+    with h5py.File(out) as f:
+        re = f["results/re"][...].reshape(-1)
+        be = f["results/backward_error"][...].max()
+        fac = int(f["results/factorizations"][...].reshape(-1)[0])
+        steps = int(f["results/krylov_steps"][...].reshape(-1)[0])
+        w = f["grid/omega"][...]
+    assert np.allclose(w, omega, rtol=0, atol=1e-12)
+    return re, wall, cpu, be, fac, steps
+
+
+def rel(a, b):
+    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--qutip-n", default="50")
+    ap.add_argument("--big-n", type=int, default=400)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--pi-freqs", type=int, default=5)
+    ap.add_argument("--direct-every", type=int, default=10)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in [int(x) for x in args.qutip_n.split(",") if x]:
+            omega = np.linspace(-3.0, 3.0, 201)
+            p = {"n": n, "h": 0.5, "lambda": 1.0, "gamma_a": 0.01, "gamma_b": 0.05,
+                 "a": "jp", "b": "jm", "omega": omega.tolist()}
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            s_qt = np.array(qutip_spectrum.spectrum(p, solver="es"))
+            qt_wall, qt_cpu = time.perf_counter() - t0, time.process_time() - c0
+            print(f"N={n} 201 freqs: QuTiP spectrum(es, default) wall {qt_wall:.2f} s cpu {qt_cpu:.2f} s", flush=True)
+            if args.pi_freqs > 0:
+                idx = np.linspace(0, 200, args.pi_freqs).round().astype(int)
+                pp = dict(p, omega=omega[idx].tolist())
+                c1, t1 = time.process_time(), time.perf_counter()
+                s_pi = np.array(qutip_spectrum.spectrum(pp, solver="pi"))
+                pw, pc = time.perf_counter() - t1, time.process_time() - c1
+                scale = 201 / args.pi_freqs
+                print(f"N={n} {args.pi_freqs} freqs: QuTiP spectrum(pi) wall {pw:.2f} s cpu {pc:.2f} s "
+                      f"(201 extrapolated: wall {pw * scale:.0f} s cpu {pc * scale:.0f} s); "
+                      f"max|pi-es|/max|S| {rel(s_pi, s_qt[idx]):.1e}", flush=True)
+            for method in ["krylov", "direct"]:
+                s, wall, cpu, be, fac, steps = run_qk(n, omega, method, args.threads, tmp)
+                print(f"N={n} 201 freqs: qk --method {method} wall {wall:.3f} s cpu {cpu:.3f} s "
+                      f"(factorizations {fac}, Arnoldi steps {steps}, max backward error {be:.1e}); "
+                      f"QuTiP/qk wall {qt_wall / wall:.0f}x cpu {qt_cpu / cpu:.0f}x; "
+                      f"max|qk-QuTiP|/max|S| {rel(s, s_qt):.1e}", flush=True)
+        n = args.big_n
+        if n > 0:
+            omega = np.linspace(-3.0, 3.0, 401)
+            s, wall, cpu, be, fac, steps = run_qk(n, omega, "krylov", args.threads, tmp)
+            print(f"N={n} 401 freqs: qk --method krylov wall {wall:.1f} s cpu {cpu:.1f} s "
+                  f"(factorizations {fac}, Arnoldi steps {steps}, max backward error {be:.1e})", flush=True)
+            k = args.direct_every
+            sub = omega[::k]
+            d, dwall, dcpu, dbe, _, _ = run_qk(n, sub, "direct", args.threads, tmp)
+            print(f"N={n} {len(sub)} of those freqs: qk --method direct wall {dwall:.1f} s cpu {dcpu:.1f} s; "
+                  f"max|krylov-direct|/max|S| {rel(s[::k], d):.1e}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
