@@ -48,6 +48,12 @@ CASES = {
 def run_qk(path, flag, values, out):
     cmd = [QK, "steady", "-q", "--threads", "1", "--model", path, flag,
            ",".join(repr(v) for v in values), "-o", out, "--force"]
+    # peak RSS of qk itself: measured by /usr/bin/time (a child forked from this
+    # large Python process would count the parent's pages before exec)
+    rss_file = out + ".rss"
+    timed = os.path.exists("/usr/bin/time")
+    if timed:
+        cmd = ["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -55,7 +61,10 @@ def run_qk(path, flag, values, out):
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"qk failed: {' '.join(cmd)}")
-    peak = usage.ru_maxrss  # KiB, this run only
+    peak = usage.ru_maxrss  # KiB
+    if timed:
+        with open(rss_file) as fh:
+            peak = int(fh.read().split()[-1])
     cpu = usage.ru_utime + usage.ru_stime
     with h5py.File(out, "r") as f:
         res = {k: f["results"][k][()].ravel() for k in f["results"]}
