@@ -7,19 +7,19 @@ use common::*;
 const ARGS: &[&str] = &[
     "kicked",
     "--hbar",
-    "0.1,0.3",
+    "0.3,0.5",
     "--mass",
     "0.05",
     "--eps",
-    "0,2",
+    "0,0.5",
     "--n1",
-    "21",
+    "63",
     "--n2",
-    "19",
+    "47",
     "--kicks",
     "6",
     "--substeps",
-    "4",
+    "40",
     "--observe-every",
     "2",
     "--momentum-at",
@@ -42,7 +42,7 @@ fn kicked_layout_and_physics_sanity() {
     assert_eq!(shape(&o, "results/p1_sq"), vec![2, 1, 2, 1, 1, 1, 1, 1, 3]);
     assert_eq!(
         shape(&o, "results/momentum_p1"),
-        vec![2, 1, 2, 1, 1, 1, 1, 1, 2, 21]
+        vec![2, 1, 2, 1, 1, 1, 1, 1, 2, 63]
     );
     assert_eq!(read_f64(&o, "grid/kick"), vec![2.0, 4.0, 6.0]);
     assert_eq!(read_f64(&o, "grid/momentum_kick"), vec![3.0, 6.0]);
@@ -63,9 +63,158 @@ fn kicked_layout_and_physics_sanity() {
         }
     }
     let mom = read_f64(&o, "results/momentum_p1");
-    for rec in mom.chunks(21) {
+    for rec in mom.chunks(63) {
         assert!((rec.iter().sum::<f64>() - 1.0).abs() < 1e-10);
     }
+}
+
+#[test]
+fn under_resolved_grid_fails_naming_the_grid_it_needs() {
+    // the example: 63 modes cannot hold the momentum of 200 kicks at ħ = 0.05
+    let dir = scratch("kicked-tail");
+    let o = dir.join("t.h5");
+    let args = [
+        "kicked",
+        "--hbar",
+        "0.05",
+        "--mass",
+        "0.001",
+        "--eps",
+        "2",
+        "--n1",
+        "63",
+        "--n2",
+        "63",
+        "--kicks",
+        "200",
+        "--interaction",
+        "kicked",
+        "-q",
+        "-o",
+    ];
+    let mut v = args.to_vec();
+    v.push(o.to_str().unwrap());
+    run_ok(qk_cmd(&v));
+    assert_eq!(read_u8(&o, "status/failed"), vec![1]);
+    let err = &read_errors(&o)[0];
+    assert!(
+        err.contains("grid too small") && err.contains("n1 = 63 needs >= 127"),
+        "{err}"
+    );
+    assert!(read_f64(&o, "results/p1_sq").iter().all(|x| x.is_nan()));
+}
+
+#[test]
+fn auto_grid_grows_until_the_tail_check_passes() {
+    // auto starts from the classical reach; a tolerance far below what that
+    // start holds makes the run grow (restart on a larger fast size)
+    let dir = scratch("kicked-auto");
+    let o = dir.join("a.h5");
+    let os = o.to_str().unwrap();
+    run_ok(qk_cmd(&[
+        "kicked",
+        "--hbar",
+        "0.3,0.6",
+        "--mass",
+        "0.5",
+        "--eps",
+        "0.5",
+        "--n1",
+        "auto",
+        "--n2",
+        "auto",
+        "--kicks",
+        "8",
+        "--substeps",
+        "20",
+        "--observe-every",
+        "4",
+        "-q",
+        "-o",
+        os,
+    ]));
+    assert_eq!(read_u8(&o, "status/done"), vec![1, 1]);
+    let n1 = read_f64(&o, "results/n1_used");
+    let n2 = read_f64(&o, "results/n2_used");
+    for n in n1.iter().chain(&n2) {
+        let m = *n as usize + 1;
+        assert!(m.is_power_of_two() || m % 3 == 0, "{n} not a fast size");
+    }
+    assert!(n1[0] > n1[1], "smaller ħ needs more modes: {n1:?}");
+    for t in read_f64(&o, "results/tail1")
+        .iter()
+        .chain(&read_f64(&o, "results/tail2"))
+    {
+        assert!(*t <= 1e-6, "tail {t}");
+    }
+    let tight = dir.join("tight.h5");
+    run_ok(qk_cmd(&[
+        "kicked",
+        "--hbar",
+        "0.3,0.6",
+        "--mass",
+        "0.5",
+        "--eps",
+        "0.5",
+        "--n1",
+        "auto",
+        "--n2",
+        "auto",
+        "--kicks",
+        "8",
+        "--substeps",
+        "20",
+        "--observe-every",
+        "4",
+        "--tail-tol",
+        "1e-300",
+        "--max-n",
+        "511",
+        "-q",
+        "-o",
+        tight.to_str().unwrap(),
+    ]));
+    // 1e-300 is below round-off: every point grows to --max-n and then fails, naming it
+    assert_eq!(read_u8(&tight, "status/failed"), vec![1, 1]);
+    let err = read_errors(&tight);
+    assert!(
+        err[0].contains("auto grew n") && err[0].contains("> --max-n 511"),
+        "{err:?}"
+    );
+    let grow = dir.join("grow.h5");
+    run_ok(qk_cmd(&[
+        "kicked",
+        "--hbar",
+        "0.6",
+        "--mass",
+        "0.5",
+        "--eps",
+        "0.5",
+        "--n1",
+        "auto",
+        "--n2",
+        "auto",
+        "--kicks",
+        "8",
+        "--substeps",
+        "20",
+        "--observe-every",
+        "4",
+        "--tail-tol",
+        "1e-14",
+        "-q",
+        "-o",
+        grow.to_str().unwrap(),
+    ]));
+    assert_eq!(read_u8(&grow, "status/done"), vec![1]);
+    let grown = read_f64(&grow, "results/n1_used")[0];
+    assert!(
+        grown > n1[1],
+        "tight tolerance grew n1 from {} to {grown}",
+        n1[1]
+    );
+    let t = read_f64(&grow, "results/tail1");
+    assert!(t.iter().all(|t| *t <= 1e-14), "{t:?}");
 }
 
 #[test]
@@ -133,6 +282,12 @@ fn kicked_bad_input_exits_2() {
         (vec!["--momentum-at", "9"], "--momentum-at"),
         (vec!["--n1", "200000", "--n2", "200000"], "--n1"),
         (vec!["--ranks-per-task", "0"], "--ranks-per-task"),
+        (vec!["--n1", "automatic"], "--n1"),
+        (vec!["--tail-tol", "-1"], "--tail-tol"),
+        (vec!["--tail-tol", "0"], "--tail-tol"),
+        (vec!["--step-tol", "nan"], "--step-tol"),
+        (vec!["--max-n", "0"], "--max-n"),
+        (vec!["--n1", "auto", "--max-n", "50"], "--n1"),
     ];
     for (extra, flag) in cases {
         // later flags override the base values

@@ -45,17 +45,6 @@ fn same(a: f64, b: f64) -> bool {
     a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
 }
 
-fn read_strings(path: &Path, dataset: &str) -> Vec<String> {
-    let f = hdf5::File::open(path).unwrap();
-    f.dataset(dataset)
-        .unwrap()
-        .read_raw::<VarLenUnicode>()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().to_string())
-        .collect()
-}
-
 fn str_attr(path: &Path, dataset: &str, attr: &str) -> String {
     let f = hdf5::File::open(path).unwrap();
     let ds = f.dataset(dataset).unwrap();

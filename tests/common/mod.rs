@@ -80,6 +80,30 @@ pub fn read_u8(path: &Path, dataset: &str) -> Vec<u8> {
     f.dataset(dataset).unwrap().read_raw::<u8>().unwrap()
 }
 
+/// A dataset of variable-length strings (e.g. `/status/error`).
+pub fn read_strings(path: &Path, dataset: &str) -> Vec<String> {
+    let f = hdf5::File::open(path).unwrap();
+    f.dataset(dataset)
+        .unwrap()
+        .read_raw::<hdf5::types::VarLenUnicode>()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().to_string())
+        .collect()
+}
+
+/// `/status/error` of a qk output file, one message per point.
+pub fn read_errors(path: &Path) -> Vec<String> {
+    let f = hdf5::File::open(path).unwrap();
+    f.dataset("status/error")
+        .unwrap()
+        .read_raw::<hdf5::types::FixedAscii<256>>()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().to_string())
+        .collect()
+}
+
 pub fn shape(path: &Path, dataset: &str) -> Vec<usize> {
     let f = hdf5::File::open(path).unwrap();
     f.dataset(dataset).unwrap().shape()

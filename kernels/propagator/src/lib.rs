@@ -12,6 +12,8 @@
 //!   transposed, plans and buffers built once, allocation-free periods,
 //!   observables (⟨p1²⟩, ⟨p2²⟩, norm, purity via a faer Gram matrix reduced
 //!   over ranks).
+//! * [`gridsize`]: fast DST sizes, grids from the classical momentum reach,
+//!   the Strang-step error bound.
 //! * [`exchange`]: the two slab buffers per rank and the transpose between
 //!   the slab layouts (a buffer switch on one rank, an MPI-3 shared-memory
 //!   window and a barrier on one node, point-to-point messages otherwise).
@@ -42,11 +44,12 @@ pub mod decomp;
 pub mod dst;
 pub mod error;
 pub mod exchange;
+pub mod gridsize;
 pub mod propagator;
 pub mod reference;
 
 pub use error::{PropagatorError, Result};
 pub use propagator::{
-    estimate_memory_bytes_per_rank, flops_dst_pair, Interaction, KickedParams, Observables,
-    Propagator,
+    estimate_memory_bytes_per_rank, flops_dst_pair, tail_modes, Interaction, KickedParams,
+    Observables, Propagator,
 };

@@ -200,6 +200,19 @@ pub struct Observables {
     pub norm: f64,
     /// `Tr ρ1²`, `ρ1 = C C†` with `C` the n1 × n2 coefficient matrix.
     pub purity: f64,
+    /// Population of the highest [`tail_modes`]`(n1)` sine modes of axis 1,
+    /// `Σ_{k1 > n1 − tail_modes(n1)} Σ_{k2} |c|²`: the grid-resolution figure
+    /// of axis 1 (the kick and the interaction are aliased once momentum
+    /// reaches the grid's last mode).
+    pub tail1: f64,
+    /// The same for axis 2.
+    pub tail2: f64,
+}
+
+/// Number of highest sine modes of an `n`-point axis whose population is
+/// watched as the resolution figure: `max(1, n/16)` (integer division).
+pub fn tail_modes(n: usize) -> usize {
+    (n / 16).max(1)
 }
 
 /// Where the distributed state currently is.
@@ -336,6 +349,66 @@ pub fn flops_dst_pair(n1: usize, n2: usize) -> f64 {
     2.0 * 5.0 * a * b * (a * b).log2()
 }
 
+/// The phase tables of `p` for this rank's rows (everything in a
+/// [`Propagator`] that depends on the physical parameters).
+fn build_tables(p: &KickedParams, s1: &Slab, s2: &Slab, rank: usize) -> Tables {
+    let (n1, n2) = (p.n1, p.n2);
+    let (c1, c2) = (s1.count[rank], s2.count[rank]);
+    let dt = p.dt();
+    let tau = match p.interaction {
+        Interaction::Continuous => 0.5 * dt,
+        Interaction::Kicked => 1.0,
+    };
+    let x1 = |i: usize| (i + 1) as f64 * PI / (n1 + 1) as f64;
+    let x2 = |j: usize| (j + 1) as f64 * PI / (n2 + 1) as f64;
+    let cis = |phi: f64| C64::new(phi.cos(), phi.sin());
+    let kick1 = (0..c1)
+        .map(|i| cis(-p.k1 * x1(s1.start[rank] + i).cos() / p.hbar))
+        .collect();
+    let kick2 = (0..n2).map(|j| cis(-p.k2 * x2(j).cos() / p.hbar)).collect();
+    let use_u = p.eps != 0.0;
+    let u_phase = |r: f64| cis(-p.eps * (-p.lambda * r * r).exp() * tau / p.hbar);
+    // On a square grid x1_i − x2_j = (i − j)π/(n+1): the table is Toeplitz
+    // and one diagonal vector of 2n − 1 entries replaces the slab.
+    let u_toeplitz = n1 == n2;
+    let u = if !use_u {
+        Vec::new()
+    } else if u_toeplitz {
+        (0..2 * n1 - 1)
+            .map(|m| u_phase((n1 as f64 - 1.0 - m as f64) * PI / (n1 + 1) as f64))
+            .collect()
+    } else {
+        let mut u = big_buffer(c1 * n2);
+        for i in 0..c1 {
+            let xi = x1(s1.start[rank] + i);
+            for j in 0..n2 {
+                u[i * n2 + j] = u_phase(xi - x2(j));
+            }
+        }
+        u
+    };
+    let free1 = (1..=n1)
+        .map(|k| cis(-p.hbar * (k * k) as f64 * dt / 2.0))
+        .collect();
+    let free2 = (0..c2)
+        .map(|l| {
+            let k = (s2.start[rank] + l + 1) as f64;
+            cis(-p.hbar * k * k * dt / (2.0 * p.mass))
+        })
+        .collect();
+    Tables {
+        kick1,
+        kick2,
+        u,
+        free1,
+        free2,
+        use_kick: p.k1 != 0.0 || p.k2 != 0.0,
+        use_u,
+        u_toeplitz,
+        row0: s1.start[rank],
+    }
+}
+
 fn to_count(v: usize, what: &'static str) -> Result<Count> {
     Count::try_from(v).map_err(|_| {
         invalid(
@@ -360,8 +433,6 @@ impl Propagator {
         let (n1, n2) = (params.n1, params.n2);
         let s1 = Slab::new(n1, size);
         let s2 = Slab::new(n2, size);
-        let c1 = s1.count[rank];
-        let c2 = s2.count[rank];
         to_count(s1.max_count() * n2, "n2")?;
         to_count(s2.max_count() * n1, "n1")?;
 
@@ -369,60 +440,7 @@ impl Propagator {
         let dst1 = Dst1::new(n1, &mut planner);
         let dst2 = Dst1::new(n2, &mut planner);
 
-        let p = params;
-        let dt = p.dt();
-        let tau = match p.interaction {
-            Interaction::Continuous => 0.5 * dt,
-            Interaction::Kicked => 1.0,
-        };
-        let x1 = |i: usize| (i + 1) as f64 * PI / (n1 + 1) as f64;
-        let x2 = |j: usize| (j + 1) as f64 * PI / (n2 + 1) as f64;
-        let cis = |phi: f64| C64::new(phi.cos(), phi.sin());
-        let kick1 = (0..c1)
-            .map(|i| cis(-p.k1 * x1(s1.start[rank] + i).cos() / p.hbar))
-            .collect();
-        let kick2 = (0..n2).map(|j| cis(-p.k2 * x2(j).cos() / p.hbar)).collect();
-        let use_u = p.eps != 0.0;
-        let u_phase = |r: f64| cis(-p.eps * (-p.lambda * r * r).exp() * tau / p.hbar);
-        // On a square grid x1_i − x2_j = (i − j)π/(n+1): the table is Toeplitz
-        // and one diagonal vector of 2n − 1 entries replaces the slab.
-        let u_toeplitz = n1 == n2;
-        let u = if !use_u {
-            Vec::new()
-        } else if u_toeplitz {
-            (0..2 * n1 - 1)
-                .map(|m| u_phase((n1 as f64 - 1.0 - m as f64) * PI / (n1 + 1) as f64))
-                .collect()
-        } else {
-            let mut u = big_buffer(c1 * n2);
-            for i in 0..c1 {
-                let xi = x1(s1.start[rank] + i);
-                for j in 0..n2 {
-                    u[i * n2 + j] = u_phase(xi - x2(j));
-                }
-            }
-            u
-        };
-        let free1 = (1..=n1)
-            .map(|k| cis(-p.hbar * (k * k) as f64 * dt / 2.0))
-            .collect();
-        let free2 = (0..c2)
-            .map(|l| {
-                let k = (s2.start[rank] + l + 1) as f64;
-                cis(-p.hbar * k * k * dt / (2.0 * p.mass))
-            })
-            .collect();
-        let tables = Tables {
-            kick1,
-            kick2,
-            u,
-            free1,
-            free2,
-            use_kick: p.k1 != 0.0 || p.k2 != 0.0,
-            use_u,
-            u_toeplitz,
-            row0: s1.start[rank],
-        };
+        let tables = build_tables(params, &s1, &s2, rank);
 
         // X → K: the x2-row pass of rank r writes, per destination s, the
         // columns k2 ∈ slab s into s's k2 rows at x1 offset start1[r];
@@ -485,6 +503,62 @@ impl Propagator {
             .collect();
         self.set_position_state(|i, j| C64::new(f1[i - start] * f2[j], 0.0));
         self.kicks = 0;
+    }
+
+    /// Reuse this propagator (FFT plans, sine tables, communication buffers,
+    /// Gram matrix) for other physical parameters on the same grid: only the
+    /// phase tables are rebuilt, and the state is reset to `φ_1(x1) φ_1(x2)`.
+    /// `params` must have the same `n1`, `n2` (else an error naming `n1`/`n2`).
+    /// Not collective (no communication).
+    pub fn set_params(&mut self, params: &KickedParams) -> Result<()> {
+        params.validate()?;
+        if params.n1 != self.params.n1 {
+            return Err(invalid("n1", params.n1, "differs from the plan's n1"));
+        }
+        if params.n2 != self.params.n2 {
+            return Err(invalid("n2", params.n2, "differs from the plan's n2"));
+        }
+        self.tables = build_tables(params, &self.s1, &self.s2, self.rank);
+        self.params = params.clone();
+        self.reset();
+        Ok(())
+    }
+
+    /// The full sine-coefficient matrix `c[(k2−1)·n1 + (k1−1)]` on every rank
+    /// (collective: an all-gather of the k2 slabs). Used to carry a state over
+    /// to a larger grid.
+    pub fn gather_sine_state(&mut self) -> Vec<C64> {
+        self.ensure_sine();
+        let n1 = self.params.n1;
+        let mine = self.s2.count[self.rank] * n1;
+        let mut full = vec![C64::default(); n1 * self.params.n2];
+        if self.size == 1 {
+            full.copy_from_slice(&self.slabs.cur()[..mine]);
+        } else {
+            let counts: Vec<Count> = self.s2.count.iter().map(|&c| (c * n1) as Count).collect();
+            let displs: Vec<Count> = self.s2.start.iter().map(|&s| (s * n1) as Count).collect();
+            let mut part = PartitionMut::new(&mut full[..], &counts[..], &displs[..]);
+            self.comm
+                .all_gather_varcount_into(&self.slabs.cur()[..mine], &mut part);
+        }
+        full
+    }
+
+    /// Set the sine-basis state on this rank's rows: `f(k1, k2)` is the
+    /// coefficient of `φ_{k1+1}(x1) φ_{k2+1}(x2)` (0-based indices, `Σ|c|² = 1`
+    /// expected). The kick counter is set to `kicks`.
+    pub fn set_sine_state(&mut self, kicks: i64, f: impl Fn(usize, usize) -> C64) {
+        let n1 = self.params.n1;
+        let start = self.s2.start[self.rank];
+        let state = self.slabs.cur_mut();
+        for l in 0..self.s2.count[self.rank] {
+            for k in 0..n1 {
+                state[l * n1 + k] = f(k, start + l);
+            }
+        }
+        self.space = Space::Sine;
+        self.gain = 1.0;
+        self.kicks = kicks;
     }
 
     /// Set the position-space state on this rank's rows: `f(i, j)` is the
@@ -814,23 +888,34 @@ impl Propagator {
         let h2 = self.params.hbar * self.params.hbar;
         let rows = self.s2.count[self.rank];
         let start2 = self.s2.start[self.rank];
-        let mut local = [0.0f64; 3];
+        let n2 = self.params.n2;
+        let tail1_from = n1 - tail_modes(n1);
+        let tail2_from = n2 - tail_modes(n2);
+        let mut local = [0.0f64; 5];
         for l in 0..rows {
             let k2 = (start2 + l + 1) as f64;
             let row = &self.slabs.cur()[l * n1..(l + 1) * n1];
             let mut norm = 0.0;
             let mut m1 = 0.0;
+            let mut tail = 0.0;
             for (k, v) in row.iter().enumerate() {
                 let w = v.norm_sqr();
                 let k1 = (k + 1) as f64;
                 norm += w;
                 m1 += w * k1 * k1;
+                if k >= tail1_from {
+                    tail += w;
+                }
             }
             local[0] += norm;
             local[1] += m1;
             local[2] += norm * k2 * k2;
+            local[3] += tail;
+            if start2 + l >= tail2_from {
+                local[4] += norm;
+            }
         }
-        let mut global = [0.0f64; 3];
+        let mut global = [0.0f64; 5];
         if self.size > 1 {
             self.comm
                 .all_reduce_into(&local[..], &mut global[..], SystemOperation::sum());
@@ -843,6 +928,8 @@ impl Propagator {
             p2_sq: h2 * global[2],
             norm: global[0],
             purity,
+            tail1: global[3],
+            tail2: global[4],
         }
     }
 

@@ -9,7 +9,7 @@
 //! O(substeps · n1 n2 (n1 + n2)).
 
 use crate::error::Result;
-use crate::propagator::{Interaction, KickedParams, Observables};
+use crate::propagator::{tail_modes, Interaction, KickedParams, Observables};
 use num_complex::Complex64 as C64;
 use std::f64::consts::PI;
 
@@ -159,10 +159,17 @@ impl SerialReference {
         let h2 = self.p.hbar * self.p.hbar;
         let c = self.coefficients();
         let (mut norm, mut p1, mut p2) = (0.0, 0.0, 0.0);
+        let (mut tail1, mut tail2) = (0.0, 0.0);
         for k1 in 0..n1 {
             for k2 in 0..n2 {
                 let w = c[k1 * n2 + k2].norm_sqr();
                 norm += w;
+                if k1 >= n1 - tail_modes(n1) {
+                    tail1 += w;
+                }
+                if k2 >= n2 - tail_modes(n2) {
+                    tail2 += w;
+                }
                 p1 += w * h2 * ((k1 + 1) * (k1 + 1)) as f64;
                 p2 += w * h2 * ((k2 + 1) * (k2 + 1)) as f64;
             }
@@ -182,6 +189,8 @@ impl SerialReference {
             p2_sq: p2,
             norm,
             purity,
+            tail1,
+            tail2,
         }
     }
 

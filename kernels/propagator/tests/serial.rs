@@ -26,6 +26,8 @@ fn fast_matches_naive_reference() {
                 assert!(close(a.p1_sq, b.p1_sq, 1e-11, 1e-13), "{ctx}");
                 assert!(close(a.p2_sq, b.p2_sq, 1e-11, 1e-13), "{ctx}");
                 assert!(close(a.purity, b.purity, 1e-11, 1e-13), "{ctx}");
+                assert!(close(a.tail1, b.tail1, 1e-10, 1e-14), "{ctx} tail1");
+                assert!(close(a.tail2, b.tail2, 1e-10, 1e-14), "{ctx} tail2");
                 let (ma, mb) = (fast.momentum_p1(), slow.momentum_p1());
                 for (x, y) in ma.iter().zip(&mb) {
                     assert!(close(*x, *y, 1e-10, 1e-13), "{ctx} momentum");
@@ -194,4 +196,70 @@ fn memory_estimate_scales() {
         qk_propagator::estimate_memory_bytes_per_rank(usize::MAX, usize::MAX, 1),
         u64::MAX
     );
+}
+
+#[test]
+fn reused_plan_gives_the_same_bits_as_a_fresh_one() {
+    let (_g, comm) = mpi_self();
+    for inter in [Interaction::Continuous, Interaction::Kicked] {
+        let a = params(31, 29, inter);
+        let b = KickedParams {
+            hbar: 0.17,
+            mass: 0.2,
+            eps: -1.0,
+            k1: 2.5,
+            ..a.clone()
+        };
+        let mut reused = Propagator::new(&a, &comm).unwrap();
+        for _ in 0..3 {
+            reused.period();
+        }
+        reused.set_params(&b).unwrap();
+        assert_eq!(reused.kicks(), 0);
+        let mut fresh = Propagator::new(&b, &comm).unwrap();
+        for _ in 0..5 {
+            reused.period();
+            fresh.period();
+        }
+        assert_eq!(reused.observables(), fresh.observables(), "{inter:?}");
+        let other = KickedParams {
+            n1: 33,
+            ..b.clone()
+        };
+        assert!(matches!(
+            reused.set_params(&other),
+            Err(PropagatorError::InvalidInput { name: "n1", .. })
+        ));
+    }
+}
+
+#[test]
+fn sine_state_carries_over_to_a_larger_grid() {
+    let (_g, comm) = mpi_self();
+    let p = params(15, 11, Interaction::Kicked);
+    let mut small = Propagator::new(&p, &comm).unwrap();
+    small.period();
+    let c = small.gather_sine_state();
+    let before = small.observables();
+    let big_p = KickedParams {
+        n1: 31,
+        n2: 23,
+        ..p
+    };
+    let mut big = Propagator::new(&big_p, &comm).unwrap();
+    // zero-padding in the sine basis keeps every sine-basis observable
+    big.set_sine_state(small.kicks(), |k1, k2| {
+        if k1 < 15 && k2 < 11 {
+            c[k2 * 15 + k1]
+        } else {
+            Default::default()
+        }
+    });
+    let after = big.observables();
+    assert_eq!(big.kicks(), 1);
+    assert!(close(after.norm, before.norm, 1e-13, 0.0));
+    assert!(close(after.p1_sq, before.p1_sq, 1e-12, 0.0));
+    assert!(close(after.purity, before.purity, 1e-12, 0.0));
+    let back = big.gather_sine_state();
+    assert!((back[3 * 31 + 4] - c[3 * 15 + 4]).norm() < 1e-14);
 }
