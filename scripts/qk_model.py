@@ -196,34 +196,20 @@ def model_at(model, values):
 
 
 def load_result(path):
-    """A `qk steady` (or any scalar-observable `qk`) result as an xarray Dataset: one
-    variable per /results dataset over the /grid axes (attribute `axes`), `failed`
-    from /status, the root attributes as attrs. A dict of numpy arrays without xarray."""
-    def text(v):
-        return v.decode() if isinstance(v, bytes) else v
+    """A `qk steady` (or any `qk`) result as an xarray Dataset: the /results group
+    (every observable over its grid axes, which are coordinates), `failed` from
+    /status, and the root attributes (model_description, model_sha256, the command
+    line, ...) as attrs. Needs xarray and h5netcdf (scripts/setup.sh)."""
+    import xarray as xr
 
+    with xr.open_dataset(path, group="results", engine="h5netcdf") as r:
+        ds = r.load()
+    with xr.open_dataset(path, group="status", engine="h5netcdf") as s:
+        ds["failed"] = s["failed"].load().astype(bool)
     with h5py.File(path, "r") as f:
-        first = next(iter(f["results"].values()))
-        dims = [text(x) for x in first.attrs["axes"]]
-        coords = {d: f["grid"][d][()] for d in dims}
-        results = {n: (f["results"][n][()], dict(f["results"][n].attrs)) for n in f["results"]}
-        failed = f["status/failed"][()] if "status/failed" in f else None
-        attrs = {k: text(v) if not isinstance(v, np.ndarray) else v for k, v in f.attrs.items()}
-    try:
-        import xarray as xr
-    except ImportError:
-        out = {n: v for n, (v, _) in results.items()}
-        out.update({f"grid_{k}": v for k, v in coords.items()})
-        if failed is not None:
-            out["failed"] = failed
-        return out
-    data = {}
-    for n, (v, a) in results.items():
-        extra = [f"{n}_dim{k}" for k in range(v.ndim - len(dims))]
-        data[n] = (dims + extra, v, {k: text(x) for k, x in a.items() if k != "axes"})
-    if failed is not None:
-        data["failed"] = (dims, failed.astype(bool))
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+        for k, v in f.attrs.items():
+            ds.attrs[k] = v.decode() if isinstance(v, bytes) else v
+    return ds
 
 
 def _selftest():

@@ -278,3 +278,44 @@ fn resume_refuses_another_model() {
         "steady", "-q", "--model", &a, "--delta", "-1:1:3", "-o", o, "--resume",
     ]));
 }
+
+/// The README's `qk steady` example runs as written, from a directory laid out
+/// like the repository root (scripts/, .venv/, target/release/qk).
+#[test]
+fn readme_example_runs_as_written() {
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
+    let start = readme
+        .find("<!-- steady-example begin -->")
+        .expect("README has the steady example");
+    let end = readme.find("<!-- steady-example end -->").unwrap();
+    let block = &readme[start..end];
+    let script: String = block
+        .lines()
+        .skip_while(|l| !l.starts_with("```bash"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("```"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(script.contains("qk steady --model kerr.h5"), "{script}");
+    let dir = scratch("steady-readme");
+    let root = workspace_root();
+    std::os::unix::fs::symlink(root.join("scripts"), dir.join("scripts")).unwrap();
+    std::os::unix::fs::symlink(
+        python().parent().unwrap().parent().unwrap(),
+        dir.join(".venv"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("target/release")).unwrap();
+    std::os::unix::fs::symlink(qk(), dir.join("target/release/qk")).unwrap();
+    let mut c = Command::new("bash");
+    c.current_dir(&dir)
+        .args(["-euo", "pipefail", "-c", &script])
+        .env("QK_PROGRESS_INTERVAL", "3600");
+    let out = run_ok(c);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("driven dissipative Kerr oscillator | max <n> ="),
+        "{text}"
+    );
+    assert!(dir.join("kerr_sweep.h5").exists());
+}

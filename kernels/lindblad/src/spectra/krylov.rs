@@ -25,12 +25,14 @@
 //! frequencies are then checked with their true backward error
 //! ([`super::shifted`], one product with `L_b` each) and accepted below
 //! [`super::shifted::BACKWARD_TOL`]; the others wait for the next shift.
+//! An amplification above [`super::shifted::AMPLIFICATION_MAX`] (a pole)
+//! fails the sweep naming the frequency, as in the direct solve.
 //! After `max_shifts` the rest are solved directly (counted). Every
 //! frequency's backward error is returned, whichever way it was computed.
 
 use super::arnoldi::{hessenberg_shifted_solve, Arnoldi};
 use super::correlation::{dot, with_context, CorrelationPlan, SpectrumValues};
-use super::shifted::BACKWARD_TOL;
+use super::shifted::{AMPLIFICATION_MAX, BACKWARD_TOL};
 use super::SpectrumKind;
 use crate::LindbladError;
 use num_complex::Complex64;
@@ -194,6 +196,12 @@ pub fn sweep(
         }
         for (i, f, x) in accepted {
             let q = plan.block().quality(zs[i], &x, &y);
+            if q.amplification > AMPLIFICATION_MAX {
+                return Err(LindbladError::Singular(format!(
+                    "shift {} is near-singular: ‖L−z‖‖x‖/‖b‖ = {:.1e} (a pole of the resolvent) at omega = {}",
+                    zs[i], q.amplification, omegas[i]
+                )));
+            }
             if q.backward_error <= BACKWARD_TOL {
                 let v = CorrelationPlan::value(kind, f);
                 out.re[i] = v.re;
