@@ -174,6 +174,36 @@ pub(crate) fn positive_tol(flag: &str, v: f64) -> Result<f64, InputError> {
     Ok(v)
 }
 
+/// The kicks listed by `flag` (each in `1..=kicks`), sorted, without repeats.
+pub(crate) fn kicks_in_run(
+    flag: &str,
+    grid: Option<&IntGrid>,
+    kicks: usize,
+) -> Result<Vec<usize>, InputError> {
+    let mut v = Vec::new();
+    for &k in grid.map_or(&[][..], |g| &g.0[..]) {
+        if k < 1 || k as u64 > kicks as u64 {
+            return Err(InputError::new(
+                flag,
+                format!("{k} is not allowed: kicks must lie in 1..={kicks}"),
+            ));
+        }
+        v.push(k as usize);
+    }
+    v.sort_unstable();
+    v.dedup();
+    Ok(v)
+}
+
+/// Every `every`-th kick and the last one.
+pub(crate) fn observed_kicks(kicks: usize, every: usize) -> Vec<usize> {
+    let mut observed: Vec<usize> = (1..=kicks).filter(|k| k % every == 0).collect();
+    if observed.last() != Some(&kicks) {
+        observed.push(kicks);
+    }
+    observed
+}
+
 /// `--interaction`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum InteractionArg {
@@ -306,25 +336,7 @@ impl KickedModel {
         let observe_every = at_least_one("--observe-every", a.observe_every)?;
         let ranks_per_task = at_least_one("--ranks-per-task", a.ranks_per_task)?;
         let interaction = Interaction::from(a.interaction);
-        let momentum_at = match &a.momentum_at {
-            None => Vec::new(),
-            Some(grid) => {
-                let mut v = Vec::new();
-                for &k in &grid.0 {
-                    if k < 1 || k as u64 > kicks as u64 {
-                        return Err(InputError::new(
-                            "--momentum-at",
-                            format!("{k} is not allowed: kicks must lie in 1..={kicks}"),
-                        )
-                        .into());
-                    }
-                    v.push(k as usize);
-                }
-                v.sort_unstable();
-                v.dedup();
-                v
-            }
-        };
+        let momentum_at = kicks_in_run("--momentum-at", a.momentum_at.as_ref(), kicks)?;
         // the time axis's length, checked before it is materialized
         let t = kicks / observe_every + usize::from(kicks % observe_every != 0);
         let grid = Grid::new(vec![hbar, mass, eps, k1, k2, lambda, n1_axis, n2_axis]);
@@ -372,11 +384,7 @@ impl KickedModel {
             &format!("{kicks} kicks observed every {observe_every}"),
             (4 * t as u64 + (momentum_at.len() * n1) as u64).saturating_mul(8),
         )?;
-        let mut observed: Vec<usize> = (1..=kicks).filter(|k| k % observe_every == 0).collect();
-        if observed.last() != Some(&kicks) {
-            observed.push(kicks);
-        }
-        model.observed = observed;
+        model.observed = observed_kicks(kicks, observe_every);
         Ok(model)
     }
 

@@ -33,6 +33,7 @@ register_models! {
     lindemann => Lindemann(LindemannArgs),
     spinwave => Spinwave(SpinWaveArgs),
     kicked => Kicked(KickedArgs),
+    noise => Noise(NoiseArgs),
     steady => Steady(SteadyArgs),
     probe => Probe(ProbeArgs),
     classical => Classical(ClassicalArgs),

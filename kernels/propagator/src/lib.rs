@@ -17,6 +17,8 @@
 //! * [`exchange`]: the two slab buffers per rank and the transpose between
 //!   the slab layouts (a buffer switch on one rank, an MPI-3 shared-memory
 //!   window and a barrier on one node, point-to-point messages otherwise).
+//! * [`single`]: [`single::Propagator1`] — one kicked particle (1D, serial,
+//!   per-kick strength: the noise ensembles of seed Fig. 3).
 //! * [`reference`](mod@reference): naive serial 2D and 1D propagators used by the tests.
 //!
 //! ## Example
@@ -47,6 +49,7 @@ pub mod exchange;
 pub mod gridsize;
 pub mod propagator;
 pub mod reference;
+pub mod single;
 
 pub use error::{PropagatorError, Result};
 pub use propagator::{
