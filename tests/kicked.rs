@@ -219,10 +219,7 @@ fn auto_grid_grows_until_the_tail_check_passes() {
 
 #[test]
 fn kicked_results_do_not_depend_on_ranks_per_task() {
-    if !have_mpirun() {
-        eprintln!("mpirun not found: skipped");
-        return;
-    }
+    assert!(have_mpirun(), "mpirun not found: run scripts/setup.sh");
     let dir = scratch("kicked-ranks");
     let one = dir.join("one.h5");
     run_ok(qk_cmd(&with_output(ARGS, one.to_str().unwrap())));
@@ -307,7 +304,8 @@ fn kicked_bad_input_exits_2() {
         assert!(!stderr.contains("panicked"));
         assert!(!o.exists());
     }
-    if have_mpirun() {
+    assert!(have_mpirun(), "mpirun not found: run scripts/setup.sh");
+    {
         let mut args: Vec<&str> = base.to_vec();
         args.extend(["--ranks-per-task", "2", "-o", os]);
         let out = run(mpirun_cmd(3, &args));
@@ -324,11 +322,7 @@ fn kicked_bad_input_exits_2() {
 
 #[test]
 fn plot_kicked_renders_a_real_file() {
-    let py = workspace_root().join(".venv/bin/python");
-    if !py.exists() {
-        eprintln!("no .venv: skipped");
-        return;
-    }
+    let py = python();
     let dir = scratch("kicked-plot");
     let o = dir.join("k.h5");
     run_ok(qk_cmd(&with_output(ARGS, o.to_str().unwrap())));

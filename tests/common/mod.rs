@@ -20,10 +20,28 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A session-directory base of its own for one MPI start-up.
+///
+/// Open MPI singletons on one host share `$TMPDIR/ompi.<host>.<uid>/jf.0`; when one of the
+/// tests' concurrent processes finalizes (or is killed) while another creates its session
+/// directory there, the second one's `mkdir` fails and `MPI_Init` aborts. A private base per
+/// command removes the shared directory, and with it the race, from the tests.
+fn private_mpi_tmpdir() -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    // short: PMIx puts Unix sockets under it (108-byte path limit)
+    let dir = PathBuf::from(format!("/tmp/qk-ompi-{}/{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// `qk ARGS` as one process (no launcher).
 pub fn qk_cmd(args: &[&str]) -> Command {
     let mut c = Command::new(qk());
-    c.args(args).env("QK_PROGRESS_INTERVAL", "3600");
+    c.args(args)
+        .env("QK_PROGRESS_INTERVAL", "3600")
+        .env("OMPI_MCA_orte_tmpdir_base", private_mpi_tmpdir());
     c
 }
 
@@ -41,7 +59,8 @@ pub fn mpirun_cmd(ranks: usize, args: &[&str]) -> Command {
     .args(args)
     .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
     .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-    .env("QK_PROGRESS_INTERVAL", "3600");
+    .env("QK_PROGRESS_INTERVAL", "3600")
+    .env("OMPI_MCA_orte_tmpdir_base", private_mpi_tmpdir());
     if std::env::var_os("PMIX_MCA_psec").is_none() {
         // no 2 s munge stall where munge is installed but not running
         c.env("PMIX_MCA_psec", "^munge");
