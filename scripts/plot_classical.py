@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Seed 002 Fig. 1 from `qk classical` output.
+"""Seed 002 Fig. 1 from `qk classical` output (main panel left, the inset as the right panel).
 
   plot_classical.py SWEEP.h5 EPS0.h5 INSET.h5 [--inset-reference EPS0_INSET.h5] [-o fig1.png]
 
@@ -63,7 +63,7 @@ def main():
     dc0 = float(np.ravel(r0["d_ratio"])[0])
     dc0e = float(np.ravel(r0["d_ratio_err"])[0])
 
-    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    fig, (ax, ins) = plt.subplots(1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [1.3, 1]})
     markers = ["^", "s", "o", "D", "v"]
     for j, e in enumerate(eps):
         m = ok[:, j]
@@ -89,7 +89,6 @@ def main():
     dci = float(np.ravel(ri["d_ratio"])[0])
     dcie = float(np.ravel(ri["d_ratio_err"])[0])
     fit = 2 * float(np.ravel(ri["d_c"])[0])
-    ins = ax.inset_axes([0.58, 0.52, 0.4, 0.42])
     ins.fill_between(t, p - pe, p + pe, color="k", alpha=0.25, lw=0)
     ins.plot(t, p, "k-", lw=1,
              label=f"m = {float(np.ravel(gi['mass'])[0]):g}, $\\varepsilon$ = {float(np.ravel(gi['eps'])[0]):g}")
@@ -98,10 +97,10 @@ def main():
         ins.plot(np.array(gr["kick"]), np.ravel(rr["p1_sq"]), "b:", lw=1, label=r"$\varepsilon$ = 0")
     ins.plot(t, dci * t, "g-", lw=0.8, label=f"$D_c t$, $D_c$ = {dci:.3f}$\\pm${dcie:.3f} (slope {fit:.3f})")
     ins.plot(t, SEED_DC * t, "r--", lw=1, label=f"seed: $D_c$ = {SEED_DC}")
-    ins.set_xlabel("t (kicks)", fontsize=7)
-    ins.set_ylabel(r"$\langle p_1^2\rangle$", fontsize=7)
-    ins.tick_params(labelsize=6)
-    ins.legend(fontsize=5, loc="upper left")
+    ins.set_xlabel("t (kicks)")
+    ins.set_ylabel(r"$\langle p_1^2\rangle$")
+    ins.set_title("inset of Fig. 1", fontsize=9)
+    ins.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     fig.savefig(a.output, dpi=130)
     print(f"wrote {a.output}")

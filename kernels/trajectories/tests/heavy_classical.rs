@@ -72,7 +72,10 @@ fn heavy_rechester_white_and_inverse_root_scaling() {
             d / rw,
             k * k / 4.0
         );
-        assert!((d - rw).abs() < 0.05 * rw + 4.0 * e, "K = {k}: {d} ± {e} vs {rw}");
+        assert!(
+            (d - rw).abs() < 0.05 * rw + 4.0 * e,
+            "K = {k}: {d} ± {e} vs {rw}"
+        );
     }
     let small = run(0.5, 2.0, 1.8, 20).run(2000, &world).unwrap();
     let large = run(0.5, 2.0, 1.8, 20).run(32_000, &world).unwrap();
