@@ -320,7 +320,42 @@ fn bad_input_exits_2_naming_the_flag() {
             "--trajectories",
         ),
     ];
-    for (args, flag) in cases {
+    // qk jumps: one flag spoiled at a time
+    let good = [
+        ("--n", "4"),
+        ("--h", "1"),
+        ("--trajectories", "5"),
+        ("--t-end", "1"),
+        ("--times", "3"),
+        ("--initial", "up"),
+    ];
+    let spoiled = [
+        ("--trajectories", "-3"),
+        ("--t-end", "-1"),
+        ("--t-end", "nan"),
+        ("--times", "1"),
+        ("--times", "0"),
+        ("--n", "2001"),
+        ("--n", "2.5"),
+        ("--initial", "sideways"),
+        ("--gamma-b", "-0.1"),
+        ("--lambda", "0"),
+    ];
+    let jumps: Vec<(Vec<&str>, &str)> = spoiled
+        .iter()
+        .map(|&(flag, value)| {
+            let mut a = vec!["jumps"];
+            for &(f, v) in &good {
+                a.extend([f, if f == flag { value } else { v }]);
+            }
+            if !good.iter().any(|&(f, _)| f == flag) {
+                a.extend([flag, value]);
+            }
+            (a, flag)
+        })
+        .collect();
+    let all = cases.iter().map(|(a, f)| (a.to_vec(), *f)).chain(jumps);
+    for (args, flag) in all {
         let mut a: Vec<&str> = args.to_vec();
         a.extend(["-o", o]);
         let r = run(qk_cmd(&a));
