@@ -4,18 +4,23 @@
 Usage (from the repository root, after `cargo build --release`):
 
     .venv/bin/python scripts/bench_vs_qutip.py [--sizes 50,100,200,400,800]
-        [--h 0.9] [--sweep] [--qk target/release/qk] [--ranks 2]
+        [--h 0.9] [--sweep] [--qk target/release/qk] [--ranks 2] [--qutip-timeout S]
 
 Every measurement runs in a child process of this script, one after the
 other, so both codes see the same machine state:
 
 - QuTiP: a fresh Python process builds H and the collapse operators
   (scripts/qutip_lmg.py conventions) and times `qutip.steadystate(H, c_ops)`
-  plus the expectation values (the import is not timed). Peak RSS of that
-  process (including the Python interpreter and imports) from /usr/bin/time.
+  plus the expectation values (the import is not timed): wall and CPU time
+  (all threads) of the solve. Peak RSS of that process (including the Python
+  interpreter and imports) from /usr/bin/time. With --qutip-timeout S, a
+  QuTiP solve still running after S seconds is stopped and the speed-up is
+  printed as a lower bound.
 - qk: the wall time of the whole `qk lmg --n N --h H -o tmp.h5 -q` process
   (start-up, plan, solve, observables, HDF5 output) and its peak RSS; the
-  per-point kernel time from /status/wall_time is printed as well.
+  per-point kernel time from /status/wall_time is printed as well. Its CPU
+  time (user + system, all threads) comes from /usr/bin/time; on a machine
+  shared with other work the CPU-time ratio is the figure that stays stable.
 
 Agreement: |<Jz>/j (qk) - <Jz>/j (QuTiP)| must be below 1e-8 (exit 1
 otherwise). With --sweep, also 201 values of h in [-0.5, 1.5] at N = 100 on
@@ -27,6 +32,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -42,34 +48,45 @@ import json, sys, time
 sys.path.insert(0, {scripts!r})
 import qutip_lmg
 points = json.loads(sys.argv[1])
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 out = [qutip_lmg.solve(p) for p in points]
-dt = time.perf_counter() - t0
-print(json.dumps({{"time": dt, "jz": [o["jz"] for o in out]}}))
+dt, dc = time.perf_counter() - t0, time.process_time() - c0
+print(json.dumps({{"time": dt, "cpu": dc, "jz": [o["jz"] for o in out]}}))
 """
 
 
-def run_child(cmd):
-    """Run cmd; return (stdout, wall seconds, peak RSS bytes)."""
-    # /usr/bin/time reports the peak RSS of the measured process alone (a
-    # child forked from this Python process would inherit its high-water mark)
+def run_child(cmd, timeout=None):
+    """Run cmd; return (stdout, wall s, peak RSS bytes, CPU s), or None past `timeout` s."""
+    # /usr/bin/time reports the peak RSS and CPU time (user + system, all threads) of the
+    # measured process alone (a child forked from this Python process would inherit its
+    # high-water mark); CPU time is what stays comparable on a loaded machine
     t0 = time.perf_counter()
-    p = subprocess.run(
-        ["/usr/bin/time", "-f", "QK_MAXRSS_KB %M", *cmd], capture_output=True, text=True
+    p = subprocess.Popen(
+        ["/usr/bin/time", "-f", "QK_TIME %M %U %S", *cmd],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        return None
     wall = time.perf_counter() - t0
     if p.returncode != 0:
-        sys.exit(f"command failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}")
-    kb = [l for l in p.stderr.splitlines() if l.startswith("QK_MAXRSS_KB")]
-    rss = int(kb[-1].split()[1]) * 1024 if kb else 0
-    return p.stdout, wall, rss
+        sys.exit(f"command failed ({p.returncode}): {' '.join(cmd)}\n{err}")
+    rec = [l.split() for l in err.splitlines() if l.startswith("QK_TIME")][-1]
+    return out, wall, int(rec[1]) * 1024, float(rec[2]) + float(rec[3])
 
 
-def qutip_points(points):
+def qutip_points(points, timeout=None):
+    """(solve wall s, <Jz>/j, peak RSS, process CPU s), or None if QuTiP ran past `timeout`."""
     code = QUTIP_CHILD.format(scripts=os.path.join(ROOT, "scripts"))
-    out, _, rss = run_child([sys.executable, "-c", code, json.dumps(points)])
+    r = run_child([sys.executable, "-c", code, json.dumps(points)], timeout)
+    if r is None:
+        return None
+    out, _, rss, _ = r
     res = json.loads(out)
-    return res["time"], np.array(res["jz"]), rss
+    return res["time"], np.array(res["jz"]), rss, res["cpu"]
 
 
 def qk_run(qk, args, ranks=1):
@@ -81,12 +98,12 @@ def qk_run(qk, args, ranks=1):
                 "mpirun", "-n", str(ranks), "--oversubscribe", "--bind-to", "none",
                 *cmd,
             ]
-        _, wall, rss = run_child(cmd)
+        _, wall, rss, cpu = run_child(cmd)
         with h5py.File(o) as f:
             jz = np.array(f["results/jz"]).ravel()
             res = np.array(f["results/residual"]).ravel()
             kern = float(np.max(np.array(f["status/wall_time"])))
-    return wall, rss, jz, res, kern
+    return wall, rss, jz, res, kern, cpu
 
 
 def point(n, h):
@@ -100,6 +117,10 @@ def main():
     ap.add_argument("--qk", default=os.path.join(ROOT, "target/release/qk"))
     ap.add_argument("--sweep", action="store_true")
     ap.add_argument("--ranks", type=int, default=2)
+    ap.add_argument(
+        "--qutip-timeout", type=float, default=None,
+        help="stop QuTiP after this many seconds and report the speed-up as a lower bound",
+    )
     a = ap.parse_args()
     os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
     os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
@@ -113,27 +134,37 @@ def main():
     )
     print(f"# h = {a.h}, lambda = 1, gamma_a = 0.01, gamma_b = 0.2")
     print(
-        "|    N | QuTiP s | QuTiP RSS | qk s (process) | qk s (kernel) | qk RSS "
-        "| speed-up (kernel) | speed-up (process) | abs diff <Jz>/j | qk residual |"
+        "|    N | QuTiP s | QuTiP CPU s | QuTiP RSS | qk s (process) | qk CPU s | qk s (kernel) "
+        "| qk RSS | speed-up (process wall) | speed-up (process CPU) | abs diff <Jz>/j | qk residual |"
     )
-    print("|-----:|--------:|----------:|---------------:|--------------:|-------:"
-          "|------------------:|-------------------:|----------------:|------------:|")
+    print("|-----:|--------:|------------:|----------:|---------------:|---------:|--------------:"
+          "|-------:|------------------------:|-----------------------:|----------------:|------------:|")
     ok = True
     for n in [int(s) for s in a.sizes.split(",")]:
-        tq, jq, rq = qutip_points([point(n, a.h)])
-        wall, rss, jz, res, kern = qk_run(a.qk, ["--n", str(n), "--h", str(a.h)])
+        wall, rss, jz, res, kern, cpu = qk_run(a.qk, ["--n", str(n), "--h", str(a.h)])
+        q = qutip_points([point(n, a.h)], a.qutip_timeout)
+        if q is None:
+            t = a.qutip_timeout
+            print(
+                f"| {n:4d} | > {t:.0f} (stopped) | > {t:.0f} | - | {wall:14.3f} | {cpu:8.3f} "
+                f"| {kern:13.3f} | {rss / 2**20:4.0f} MiB | > {t / wall:.1f}x | > {t / cpu:.1f}x "
+                f"| - | {res.max():11.1e} |",
+                flush=True,
+            )
+            continue
+        tq, jq, rq, cq = q
         diff = float(np.max(np.abs(jz - jq)))
         ok &= diff < 1e-8
         print(
-            f"| {n:4d} | {tq:7.3f} | {rq / 2**20:6.0f} MiB | {wall:14.3f} | {kern:13.3f} "
-            f"| {rss / 2**20:4.0f} MiB | {tq / kern:16.1f}x | {tq / wall:17.1f}x "
+            f"| {n:4d} | {tq:7.3f} | {cq:11.3f} | {rq / 2**20:6.0f} MiB | {wall:14.3f} | {cpu:8.3f} "
+            f"| {kern:13.3f} | {rss / 2**20:4.0f} MiB | {tq / wall:22.1f}x | {cq / cpu:21.1f}x "
             f"| {diff:15.1e} | {res.max():11.1e} |",
             flush=True,
         )
     if a.sweep:
         hs = np.linspace(-0.5, 1.5, 201)
-        tq, jq, _ = qutip_points([point(100, float(h)) for h in hs])
-        wall, _, jz, res, _ = qk_run(
+        tq, jq, _, _ = qutip_points([point(100, float(h)) for h in hs])
+        wall, _, jz, res, _, _ = qk_run(
             a.qk, ["--n", "100", "--h=-0.5:1.5:201"], ranks=a.ranks
         )
         diff = float(np.max(np.abs(jz - jq)))

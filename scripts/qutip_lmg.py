@@ -42,7 +42,9 @@ def concurrence(n, jx, jy, jx2, jy2, jxy):
     return max(0.0, 1.0 - lam_min)
 
 
-def solve(point):
+def operators(point):
+    """(H, c_ops, spin) of one point: the conventions above; spin = (jx, jy, jz)
+    on the Dicke basis (index 0 is m = +j, as in qk)."""
     n = int(point["n"])
     h = float(point["h"])
     lam = float(point["lambda"])
@@ -59,6 +61,13 @@ def solve(point):
         c_ops.append(np.sqrt(2.0 * ga / n) * 2.0 * jx)
     if gb > 0.0:
         c_ops.append(np.sqrt(2.0 * gb / n) * jp)
+    return ham, c_ops, (jx, jy, jz)
+
+
+def solve(point):
+    n = int(point["n"])
+    j = n / 2.0
+    ham, c_ops, (jx, jy, jz) = operators(point)
     rho = qutip.steadystate(ham, c_ops)
     ex = lambda op: float(np.real(qutip.expect(op, rho)))
     mx, my, mz = ex(jx), ex(jy), ex(jz)

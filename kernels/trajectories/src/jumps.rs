@@ -11,19 +11,18 @@
 //! Averages of `⟨ψ|O|ψ⟩/⟨ψ|ψ⟩` over trajectories converge to `Tr ρ(t) O`.
 //!
 //! **No-jump evolution.** `H_eff` is time independent, so the evolution is the
-//! exact exponential `exp(−i H_eff τ)`: with `dt` the output spacing the dyadic
-//! propagators `U_k = exp(−i H_eff dt/2ᵏ)`, `k = 0…K`, are formed once per point
-//! ([`crate::expm`]: Taylor for the smallest, `‖H_eff‖₁ dt/2ᴷ ≤ ½`, squared
-//! up), and `exp(−i H_eff τ)ψ` for any `0 ≤ τ ≤ dt` is the product of the
-//! `U_k` of the binary digits of `⌊τ 2ᴷ/dt⌋` after a Taylor series for the
-//! remainder (dense mat-vecs, `O(K D²)`).
+//! exact exponential `exp(−i H_eff s)`, planned once per point
+//! ([`crate::nojump`]: the eigendecomposition of `H_eff` when it is well
+//! conditioned, one dense mat-vec per evaluation at any time; dyadic
+//! propagators otherwise).
 //!
-//! **Jump times.** `‖ψ(t)‖²` is non-increasing (`d‖ψ‖²/dt = −Σ‖C_kψ‖²`).
-//! After each output step the norm is compared with `r`; when it fell below,
-//! the crossing is located by a binary descent over the dyadic propagators
-//! (one mat-vec per level) to a bracket of width `dt/2ᴷ`, then by Newton's
-//! method on `‖ψ(s)‖² − r` safeguarded by bisection, to `|‖ψ‖² − r| ≤ 10⁻¹⁴ r`
-//! or a bracket narrower than `JUMP_TIME_TOL · dt` (`10⁻¹²`).
+//! **Jump times.** `‖ψ(t)‖²` is non-increasing, `d‖ψ‖²/dt = −Σ_k‖C_kψ‖²`.
+//! At each output time the norm is compared with `r`; when it fell below in
+//! the step, the crossing is bracketed by the step and located by safeguarded
+//! Newton on `f(s) = ‖ψ(s)‖² − r` (`f′` from the identity above, from the
+//! bracket end of smaller `|f|`, bisection when the Newton point leaves the
+//! bracket) to `|f| ≤ JUMP_NORM_TOL · r` (`10⁻¹³`) or a bracket narrower than
+//! `JUMP_TIME_TOL · dt` (`10⁻¹²`).
 //!
 //! **Random draws** (stream of the trajectory, [`crate::rng`]): draw 0 the first
 //! threshold; per jump, one draw for the channel, one for the next threshold.
@@ -33,10 +32,9 @@
 //! errors in the fixed reduction order of [`crate::ensemble`].
 
 use crate::ensemble::{self, Layout, Stats};
-use crate::expm::{norm1, scaled, taylor_exp};
+use crate::nojump::{norm_sq, sparse_apply, Cursor, Method, NoJump};
 use crate::rng::Stream;
 use crate::TrajectoryError;
-use faer::Mat;
 use mpi::traits::Communicator;
 use num_complex::Complex64;
 use qk_model::{LindbladSystem, Operator};
@@ -44,42 +42,15 @@ use qk_model::{LindbladSystem, Operator};
 /// Width of the final bracket of a jump time, relative to the output spacing.
 pub const JUMP_TIME_TOL: f64 = 1e-12;
 
+/// Relative accuracy `|‖ψ‖² − r| / r` of the norm at a jump.
+pub const JUMP_NORM_TOL: f64 = 1e-13;
+
 type C = Complex64;
 
-/// `y = A x` for a sparse `A` (any storage).
-fn sparse_apply(a: &Operator, x: &[C], y: &mut [C]) {
-    y.fill(C::new(0.0, 0.0));
-    for (v, (i, j)) in a.iter() {
-        y[i] += *v * x[j];
-    }
-}
-
-fn dense_apply(a: &Mat<C>, x: &[C], y: &mut [C]) {
-    y.fill(C::new(0.0, 0.0));
-    for (j, &xj) in x.iter().enumerate() {
-        if xj == C::new(0.0, 0.0) {
-            continue;
-        }
-        let col = a.col(j);
-        for (i, yi) in y.iter_mut().enumerate() {
-            *yi += col[i] * xj;
-        }
-    }
-}
-
-fn norm_sq(x: &[C]) -> f64 {
-    x.iter().map(|z| z.norm_sqr()).sum()
-}
-
-/// The no-jump propagators of one system and output spacing.
+/// The no-jump propagator and jump operators of one system and output spacing.
 pub struct JumpPlan {
-    dim: usize,
-    /// `A = −i H_eff`.
-    a: Mat<C>,
-    /// `U_k = exp(A dt/2ᵏ)`, `k = 0…K`.
-    u: Vec<Mat<C>>,
+    nojump: NoJump,
     c_ops: Vec<Operator>,
-    dt: f64,
 }
 
 impl JumpPlan {
@@ -88,154 +59,95 @@ impl JumpPlan {
     /// # Errors
     /// [`TrajectoryError::InvalidInput`] for `dt ≤ 0`.
     pub fn new(system: &LindbladSystem, dt: f64) -> Result<Self, TrajectoryError> {
+        Self::with_method(system, dt, None)
+    }
+
+    /// As [`Self::new`], with the exponential's method forced (tests, benches).
+    ///
+    /// # Errors
+    /// [`TrajectoryError::InvalidInput`] for `dt ≤ 0`.
+    pub fn with_method(
+        system: &LindbladSystem,
+        dt: f64,
+        method: Option<Method>,
+    ) -> Result<Self, TrajectoryError> {
         if !(dt.is_finite() && dt > 0.0) {
             return Err(TrajectoryError::InvalidInput(format!(
                 "output spacing {dt} must be positive"
             )));
         }
-        let d = system.dim();
-        let mut a = Mat::<C>::zeros(d, d);
-        for (v, (i, j)) in system.hamiltonian().iter() {
-            a[(i, j)] += C::new(0.0, -1.0) * *v;
-        }
-        for c in system.collapse_ops() {
-            // −½ C†C: (C†C)_ij = Σ_l conj(C_li) C_lj
-            let dense = {
-                let mut m = Mat::<C>::zeros(d, d);
-                for (v, (i, j)) in c.iter() {
-                    m[(i, j)] += *v;
-                }
-                m
-            };
-            let ctc = dense.adjoint() * &dense;
-            a -= scaled(&ctc, 0.5);
-        }
-        let norm = norm1(&a) * dt;
-        // ‖A‖₁ dt/2ᴷ ≤ 1/16: short Taylor series for the remainders
-        let k = if norm > 1.0 / 16.0 {
-            (norm * 16.0).log2().ceil() as usize
-        } else {
-            0
-        };
-        let smallest = taylor_exp(&scaled(&a, dt / 2f64.powi(k as i32)));
-        let mut u = vec![smallest];
-        for _ in 0..k {
-            let last = u.last().expect("non-empty");
-            u.push(last * last);
-        }
-        u.reverse(); // u[0] = exp(A dt)
         Ok(JumpPlan {
-            dim: d,
-            a,
-            u,
+            nojump: NoJump::new(system, dt, method),
             c_ops: system.collapse_ops().to_vec(),
-            dt,
         })
     }
 
     /// Hilbert-space dimension.
     pub fn dim(&self) -> usize {
-        self.dim
+        self.nojump.dim()
     }
 
-    /// `out = exp(A s) ψ` by its Taylor series (`‖A‖ s ≤ 1/16`).
-    fn taylor_apply(&self, psi: &[C], s: f64, out: &mut Vec<C>, tmp: &mut Vec<C>) {
-        out.clear();
-        out.extend_from_slice(psi);
-        if s == 0.0 {
-            return;
-        }
-        let mut term = psi.to_vec();
-        tmp.resize(self.dim, C::new(0.0, 0.0));
-        for n in 1..60 {
-            dense_apply(&self.a, &term, tmp);
-            let f = s / n as f64;
-            for (t, &x) in term.iter_mut().zip(tmp.iter()) {
-                *t = x * f;
-            }
-            for (o, &t) in out.iter_mut().zip(term.iter()) {
-                *o += t;
-            }
-            if norm_sq(&term) <= 1e-36 * norm_sq(out) {
-                break;
-            }
-        }
+    /// The method of the no-jump exponential.
+    pub fn method(&self) -> Method {
+        self.nojump.method()
     }
 
-    fn finest(&self) -> f64 {
-        self.dt / 2f64.powi((self.u.len() - 1) as i32)
+    /// `Σ_k ‖C_k x‖²` with the terms in `weights`; `tmp` scratch.
+    fn rates(&self, x: &[C], weights: &mut [f64], tmp: &mut [C]) -> f64 {
+        for (w, c) in weights.iter_mut().zip(&self.c_ops) {
+            sparse_apply(c, x, tmp);
+            *w = norm_sq(tmp);
+        }
+        weights.iter().sum()
     }
+}
 
-    /// `ψ ← exp(A τ) ψ` for `0 ≤ τ ≤ dt` (module docs); `tmp`, `tmp2` scratch.
-    fn advance(&self, psi: &mut Vec<C>, tau: f64, tmp: &mut Vec<C>, tmp2: &mut Vec<C>) {
-        let k = self.u.len() - 1;
-        let finest = self.finest();
-        let steps = ((tau / finest).floor().max(0.0) as u64).min(1u64 << k);
-        let rest = tau - steps as f64 * finest;
-        tmp.resize(self.dim, C::new(0.0, 0.0));
-        if rest > 0.0 {
-            self.taylor_apply(psi, rest, tmp2, tmp);
-            std::mem::swap(psi, tmp2);
-        }
-        for bit in 0..=k {
-            if steps >> bit & 1 == 1 {
-                dense_apply(&self.u[k - bit], psi, tmp);
-                psi.copy_from_slice(tmp);
-            }
-        }
-    }
+/// Scratch of one trajectory (allocated once).
+struct Work {
+    base: Vec<C>,
+    trial: Vec<C>,
+    tmp: Vec<C>,
+    weights: Vec<f64>,
+}
 
-    /// The first time `s ∈ (0, tau]` with `‖exp(A s)ψ‖² = r`, given that it
-    /// lies there, and the state then. Binary descent over the dyadic
-    /// propagators (one mat-vec per level) to a bracket of width
-    /// `dt/2ᴷ`, then safeguarded Newton on `f(s) = ‖ψ(s)‖² − r`
-    /// (`f′ = 2 Re⟨ψ|Aψ⟩`) until `|f| ≤ 10⁻¹⁴ r` or the bracket is below
-    /// [`JUMP_TIME_TOL`]` · dt`.
-    fn find_jump(&self, psi: &[C], tau: f64, r: f64, ws: &mut [Vec<C>; 4]) -> (f64, Vec<C>) {
-        let [cur, trial, tmp, phi] = ws;
-        cur.clear();
-        cur.extend_from_slice(psi);
-        trial.resize(self.dim, C::new(0.0, 0.0));
-        let mut lo = 0.0;
-        for (l, u) in self.u.iter().enumerate() {
-            let step = self.dt / 2f64.powi(l as i32);
-            if lo + step > tau {
-                continue;
-            }
-            dense_apply(u, cur, trial);
-            if norm_sq(trial) > r {
-                std::mem::swap(cur, trial);
-                lo += step;
-            }
-        }
-        let (mut a, mut b) = (0.0, self.finest().min(tau - lo));
-        let mut s = 0.5 * b;
-        for _ in 0..100 {
-            self.taylor_apply(cur, s, phi, tmp);
-            let f = norm_sq(phi) - r;
-            if f.abs() <= 1e-14 * r || b - a <= JUMP_TIME_TOL * self.dt {
-                break;
-            }
-            if f > 0.0 {
-                a = s;
-            } else {
-                b = s;
-            }
-            dense_apply(&self.a, phi, tmp);
-            let fp: f64 = 2.0
-                * phi
-                    .iter()
-                    .zip(tmp.iter())
-                    .map(|(x, y)| (x.conj() * y).re)
-                    .sum::<f64>();
-            let newton = s - f / fp;
-            s = if fp < 0.0 && newton > a && newton < b {
-                newton
-            } else {
-                0.5 * (a + b)
+impl JumpPlan {
+    /// The first `s ∈ (0, tau]` with `‖ψ(base + s)‖² = r`, given
+    /// `‖ψ(base)‖² > r ≥ ‖ψ(base + tau)‖²` (`w.base`, `w.trial`), by
+    /// safeguarded Newton (module docs); leaves `ψ(base + s)` in `w.trial`.
+    fn find_jump(&self, cur: &mut Cursor<'_>, tau: f64, r: f64, w: &mut Work) -> f64 {
+        let dt = self.nojump.dt();
+        let (mut a, mut fa) = (0.0, norm_sq(&w.base) - r);
+        let mut ga = -self.rates(&w.base, &mut w.weights, &mut w.tmp);
+        let (mut b, mut fb) = (tau, norm_sq(&w.trial) - r);
+        let mut gb = -self.rates(&w.trial, &mut w.weights, &mut w.tmp);
+        let mut s = b;
+        for _ in 0..200 {
+            let newton = |x: f64, f: f64, g: f64| {
+                let n = x - f / g;
+                (g < 0.0 && n > a && n < b).then_some(n)
             };
+            let (first, second) = if fa.abs() <= fb.abs() {
+                (newton(a, fa, ga), newton(b, fb, gb))
+            } else {
+                (newton(b, fb, gb), newton(a, fa, ga))
+            };
+            s = first.or(second).unwrap_or(0.5 * (a + b));
+            cur.eval(s, &mut w.trial);
+            let f = norm_sq(&w.trial) - r;
+            if f.abs() <= JUMP_NORM_TOL * r {
+                break;
+            }
+            let g = -self.rates(&w.trial, &mut w.weights, &mut w.tmp);
+            if f > 0.0 {
+                (a, fa, ga) = (s, f, g);
+            } else {
+                (b, fb, gb) = (s, f, g);
+            }
+            if b - a <= JUMP_TIME_TOL * dt {
+                break;
+            }
         }
-        (lo + s, phi.clone())
+        s
     }
 }
 
@@ -294,18 +206,19 @@ impl JumpRun<'_> {
     /// [`TrajectoryError::Failed`] if the state vanishes (a jump of zero rate).
     pub fn trajectory(&self, index: u64) -> Result<TrajectoryRecord, TrajectoryError> {
         let plan = self.plan;
-        let d = plan.dim;
+        let (d, dt) = (plan.dim(), plan.nojump.dt());
         let mut stream = Stream::new(self.seed, self.point, index);
-        let mut psi = self.initial.to_vec();
-        let n0 = norm_sq(&psi).sqrt();
-        psi.iter_mut().for_each(|z| *z /= n0);
-        let (mut tmp, mut trial, mut scratch, mut scratch2) = (
-            vec![C::new(0.0, 0.0); d],
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-        );
-        let mut ws: [Vec<C>; 4] = Default::default();
+        let zero = || vec![C::new(0.0, 0.0); d];
+        let mut w = Work {
+            base: self.initial.to_vec(),
+            trial: zero(),
+            tmp: zero(),
+            weights: vec![0.0; plan.c_ops.len()],
+        };
+        let n0 = norm_sq(&w.base).sqrt();
+        w.base.iter_mut().for_each(|z| *z /= n0);
+        let mut cur = plan.nojump.cursor();
+        cur.set(&w.base);
         let nobs = self.observables.len();
         let mut rec = TrajectoryRecord {
             expectations: vec![0.0; nobs * self.times],
@@ -320,34 +233,24 @@ impl JumpRun<'_> {
                 }
                 rec.jumps[k] = jumps as f64;
             };
-        record(0, &psi, &mut tmp, 0, &mut rec);
+        record(0, &w.base, &mut w.tmp, 0, &mut rec);
         let mut r = stream.uniform_open();
         let mut t = 0.0f64;
         for k in 1..self.times {
-            let t_k = k as f64 * plan.dt;
+            let t_k = k as f64 * dt;
             loop {
                 let tau = (t_k - t).max(0.0);
-                trial.clear();
-                trial.extend_from_slice(&psi);
-                plan.advance(&mut trial, tau, &mut scratch, &mut scratch2);
-                if norm_sq(&trial) > r {
-                    psi.copy_from_slice(&trial);
+                cur.eval(tau, &mut w.trial);
+                if norm_sq(&w.trial) > r {
+                    cur.shift(tau, &w.trial);
+                    std::mem::swap(&mut w.base, &mut w.trial);
                     t = t_k;
                     break;
                 }
-                let (s, phi) = plan.find_jump(&psi, tau, r, &mut ws);
-                psi = phi;
+                let s = plan.find_jump(&mut cur, tau, r, &mut w);
                 t += s;
                 // channel by ‖C_k ψ‖²
-                let weights: Vec<f64> = plan
-                    .c_ops
-                    .iter()
-                    .map(|c| {
-                        sparse_apply(c, &psi, &mut tmp);
-                        norm_sq(&tmp)
-                    })
-                    .collect();
-                let total: f64 = weights.iter().sum();
+                let total = plan.rates(&w.trial, &mut w.weights, &mut w.tmp);
                 if !(total > 0.0 && total.is_finite()) {
                     return Err(TrajectoryError::Failed(format!(
                         "trajectory {index}: no channel can jump at t = {t} (total rate {total})"
@@ -355,24 +258,23 @@ impl JumpRun<'_> {
                 }
                 let u = stream.uniform() * total;
                 let mut acc = 0.0;
-                let mut channel = weights.len() - 1;
-                for (c, w) in weights.iter().enumerate() {
-                    acc += w;
+                let mut channel = w.weights.len() - 1;
+                for (c, x) in w.weights.iter().enumerate() {
+                    acc += x;
                     if u < acc {
                         channel = c;
                         break;
                     }
                 }
-                sparse_apply(&plan.c_ops[channel], &psi, &mut tmp);
-                let n = norm_sq(&tmp).sqrt();
-                for (p, &x) in psi.iter_mut().zip(tmp.iter()) {
-                    *p = x / n;
-                }
+                sparse_apply(&plan.c_ops[channel], &w.trial, &mut w.base);
+                let n = norm_sq(&w.base).sqrt();
+                w.base.iter_mut().for_each(|z| *z /= n);
+                cur.set(&w.base);
                 rec.jump_times.push(t);
                 rec.channels.push(channel);
                 r = stream.uniform_open();
             }
-            record(k, &psi, &mut tmp, rec.jump_times.len(), &mut rec);
+            record(k, &w.base, &mut w.tmp, rec.jump_times.len(), &mut rec);
         }
         Ok(rec)
     }
@@ -387,7 +289,7 @@ impl JumpRun<'_> {
         trajectories: u64,
         comm: &Cm,
     ) -> Result<JumpResult, TrajectoryError> {
-        if self.initial.len() != self.plan.dim || self.times < 1 || trajectories == 0 {
+        if self.initial.len() != self.plan.dim() || self.times < 1 || trajectories == 0 {
             return Err(TrajectoryError::InvalidInput(
                 "initial state of the wrong dimension, no times or no trajectories".into(),
             ));

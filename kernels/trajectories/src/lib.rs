@@ -10,6 +10,8 @@
 //! - [`integrator`]: symplectic, time-reversible splitting for two particles
 //!   in the infinite well with exact free flight and adaptive substeps;
 //! - [`classical`]: ensembles of the two kicked particles (`qk classical`);
+//! - [`nojump`]: exact no-jump exponentials `exp(−i H_eff s)` (spectral or
+//!   dyadic), planned once per point;
 //! - [`jumps`]: quantum-jump (Monte Carlo wave-function) ensembles of any
 //!   [`qk_model::LindbladSystem`] (`qk jumps`).
 //!
@@ -43,6 +45,7 @@ pub mod expm;
 pub mod integrator;
 pub mod jumps;
 pub mod lmg;
+pub mod nojump;
 pub mod rng;
 #[cfg(test)]
 mod testing;
