@@ -36,6 +36,10 @@ pub(crate) trait SystemScalar: FactorScalar<Input = Self> {
     /// The block unknown from the system solution: `x[re]` (complex), or
     /// `x[re] + i·sign·x[im]` (real; `im` = NONE on the diagonal).
     fn block_value(x: &[Self], re: usize, im: usize, sign: f64) -> Complex64;
+    /// `(re, im)` of the value (`im = 0` for a real system).
+    fn re_im(self) -> (f64, f64);
+    /// The value from `(re, im)` (`im` ignored for a real system).
+    fn from_re_im(re: f64, im: f64) -> Self;
 }
 
 impl SystemScalar for f64 {
@@ -64,6 +68,12 @@ impl SystemScalar for f64 {
         let im = if im == NONE { 0.0 } else { sign * x[im] };
         Complex64::new(x[re], im)
     }
+    fn re_im(self) -> (f64, f64) {
+        (self, 0.0)
+    }
+    fn from_re_im(re: f64, _im: f64) -> Self {
+        re
+    }
 }
 
 impl SystemScalar for Complex64 {
@@ -85,5 +95,11 @@ impl SystemScalar for Complex64 {
     }
     fn block_value(x: &[Self], re: usize, _im: usize, _sign: f64) -> Complex64 {
         x[re]
+    }
+    fn re_im(self) -> (f64, f64) {
+        (self.re, self.im)
+    }
+    fn from_re_im(re: f64, im: f64) -> Self {
+        Complex64::new(re, im)
     }
 }

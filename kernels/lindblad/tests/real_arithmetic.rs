@@ -184,6 +184,8 @@ fn threads_give_bit_identical_states() {
             ..Default::default()
         };
         let mut s = LmgSolver::with_ordering(60, options, LmgOrdering::NestedDissection).unwrap();
+        // large enough that the schedule does use threads (below 2e6 flops it stays on one)
+        assert!(s.factor_stats().flops > 4e6, "{}", s.factor_stats().flops);
         s.solve_with_state(&p).unwrap().1.rho
     };
     let one = state(1);

@@ -323,6 +323,11 @@ fn front_and_stack_peak(nodes: &[SymbolicNode], order: &[usize]) -> (usize, usiz
     (mmax, peak)
 }
 
+/// Below this many flops a factorization runs on the calling thread: starting
+/// and joining a thread (~20–50 µs, with its stack mapped and unmapped) costs
+/// more than a sub-millisecond factorization gains from a second core.
+const PARALLEL_MIN_FLOPS: f64 = 2.0e6;
+
 /// Dense flops of one front (`f` eliminated, `b` boundary unknowns).
 fn front_flops(f: usize, b: usize) -> f64 {
     let (f, b) = (f as f64, b as f64);
@@ -333,14 +338,16 @@ fn front_flops(f: usize, b: usize) -> f64 {
 /// expensive subtree is replaced by its children's subtrees (its root joins
 /// the sequential top) while that lowers the estimated time
 /// `Σ top + max over threads Σ subtrees`, with subtrees dealt largest first
-/// to the least loaded thread. One thread: everything is top.
+/// to the least loaded thread. One thread, or a factorization too small to
+/// repay starting threads (below [`PARALLEL_MIN_FLOPS`]): everything is top.
 fn schedule(nodes: &[SymbolicNode], threads: usize) -> Schedule {
     let nn = nodes.len();
+    let sequential = || Schedule {
+        subtrees: Vec::new(),
+        top: (0..nn).collect(),
+    };
     if threads <= 1 || nn == 0 {
-        return Schedule {
-            subtrees: Vec::new(),
-            top: (0..nn).collect(),
-        };
+        return sequential();
     }
     // subtree cost and first node (postorder: children before parents)
     let mut cost = vec![0.0f64; nn];
@@ -352,6 +359,12 @@ fn schedule(nodes: &[SymbolicNode], threads: usize) -> Schedule {
             cost[s] += cost[c];
             first[s] = first[s].min(first[c]);
         }
+    }
+    let total: f64 = (0..nn)
+        .map(|s| front_flops(nodes[s].end - nodes[s].start, nodes[s].boundary.len()))
+        .sum();
+    if total < PARALLEL_MIN_FLOPS {
+        return sequential();
     }
     let mut is_child = vec![false; nn];
     for nd in nodes {

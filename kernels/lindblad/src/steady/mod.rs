@@ -64,6 +64,7 @@
 //! for any thread count.
 
 pub mod engine;
+mod extra_precise;
 pub mod quality;
 pub mod refine;
 pub mod supernodal;

@@ -8,10 +8,14 @@
 //! and at least halves (a step that does not lower it is undone). When the
 //! factor is that of a perturbed matrix (static pivoting), or refinement
 //! stops above `GMRES_TRIGGER`, restarted GMRES preconditioned by `M`
-//! continues from the current `x` ([`crate::krylov`]). The report says what
-//! was done.
+//! continues from the current `x` ([`crate::krylov`]). Finally, with an
+//! exact (unperturbed) factor, refinement with the residual accumulated in
+//! double-double ([`super::extra_precise`]) takes the forward error from
+//! `cond(A)·ε` to `ε`, so that every ordering and method gives the same
+//! correctly rounded steady state. The report says what was done.
 
 use super::engine::Engine;
+use super::extra_precise::ExtraPreciseResidual;
 use crate::krylov::Gmres;
 use crate::multifrontal::PivotReport;
 use crate::scalar::SystemScalar;
@@ -30,9 +34,15 @@ const REFINE_TARGET: f64 = 2.0 * f64::EPSILON;
 /// GMRES on the factor takes over.
 const GMRES_TRIGGER: f64 = 1e-14;
 
+/// At most this many refinement steps with the extra-precise residual: each
+/// contracts the forward error by about `cond(A)·ε` (the nd factor of the LMG
+/// systems up to N = 1000 needs one, COLAMD's sometimes two).
+const EXTRA_PRECISE_STEPS: usize = 3;
+
 /// What the solve of one point did.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct SolveReport {
+    /// Refinement steps, working-precision and extra-precise together.
     pub refinement_steps: usize,
     pub krylov_iterations: usize,
     pub pivots: PivotReport,
@@ -48,6 +58,7 @@ pub(crate) struct Work<T> {
     b: Vec<T>,
     rowsum: Vec<f64>,
     gmres: Gmres<T>,
+    extra: ExtraPreciseResidual,
 }
 
 impl<T: SystemScalar> Work<T> {
@@ -60,6 +71,7 @@ impl<T: SystemScalar> Work<T> {
             b: vec![zero; n],
             rowsum: vec![0.0; n],
             gmres: Gmres::new(20, 200, 1e-14),
+            extra: ExtraPreciseResidual::new(n),
         }
     }
 }
@@ -85,6 +97,47 @@ fn backward_error<T: SystemScalar>(
     r_norm / (a_norm * x_norm + b_norm)
 }
 
+/// Refinement with the residual in double-double until the error left is
+/// below one unit round-off of `x` (or the correction stops contracting, or
+/// after [`EXTRA_PRECISE_STEPS`]); the number of steps taken. A correction of
+/// relative size δ leaves an error of about δ² (the contraction factor of a
+/// step is about the forward error it removes, both ≈ cond(A)·ε), so one step
+/// suffices where the working-precision solution had δ ≤ 1e-8.
+fn extra_precise_refinement<T: SystemScalar>(
+    factor: &mut Engine<T>,
+    a: SparseColMatRef<'_, usize, T>,
+    b: &[T],
+    x: &mut [T],
+    dx: &mut [T],
+    r: &mut [T],
+    extra: &mut ExtraPreciseResidual,
+) -> Result<usize, LindbladError> {
+    let norm = |v: &[T]| v.iter().map(|z| z.magnitude()).fold(0.0, f64::max);
+    let mut previous = f64::INFINITY;
+    for step in 1..=EXTRA_PRECISE_STEPS {
+        extra.compute(a, b, x, r);
+        dx.copy_from_slice(r);
+        factor.solve(a, dx)?;
+        let d = norm(dx);
+        if !d.is_finite() || d > 0.5 * previous {
+            // not contracting: the previous iterate stands
+            return Ok(step - 1);
+        }
+        for (xi, di) in x.iter_mut().zip(dx.iter()) {
+            *xi += *di;
+        }
+        // the step's contraction factor is about the relative forward error
+        // it corrected (both ≈ cond(A)·ε), so the error left is about
+        // (d/‖x‖)·d: below a unit round-off of x, x is converged
+        let x_norm = norm(x);
+        if d * (d / x_norm) <= f64::EPSILON * x_norm {
+            return Ok(step);
+        }
+        previous = d;
+    }
+    Ok(EXTRA_PRECISE_STEPS)
+}
+
 /// Numeric factorization of `A`, solve of `A x = w e_trace_row`, then:
 ///
 /// - without perturbed pivots, iterative refinement while the normwise
@@ -93,7 +146,8 @@ fn backward_error<T: SystemScalar>(
 ///   that does not lower it is undone);
 /// - with perturbed pivots (the factor is that of a nearby matrix), or when
 ///   refinement stagnates above [`GMRES_TRIGGER`], GMRES preconditioned by
-///   the factor from the current `x` ([`crate::krylov`]).
+///   the factor from the current `x` ([`crate::krylov`]);
+/// - with an exact factor, extra-precise refinement to a forward error of ε.
 pub(crate) fn refine_solve<T: SystemScalar>(
     factor: &mut Engine<T>,
     a: SparseColMatRef<'_, usize, T>,
@@ -110,6 +164,7 @@ pub(crate) fn refine_solve<T: SystemScalar>(
         b,
         rowsum,
         gmres,
+        extra,
     } = work;
     let n = x.len();
     let (cp, ri, v) = (a.symbolic().col_ptr(), a.symbolic().row_idx(), a.val());
@@ -163,6 +218,10 @@ pub(crate) fn refine_solve<T: SystemScalar>(
     if direct && (pivots.perturbed > 0 || be > GMRES_TRIGGER) {
         let rep = gmres.solve(super::engine::csc(a), b, x, &mut |v| factor.solve(a, v))?;
         krylov_iterations += rep.iterations;
+        be = backward_error(a, a_norm, b, x, r);
+    }
+    if direct && pivots.perturbed == 0 && be <= GMRES_TRIGGER {
+        steps += extra_precise_refinement(factor, a, b, x, dx, r, extra)?;
         be = backward_error(a, a_norm, b, x, r);
     }
     Ok(SolveReport {

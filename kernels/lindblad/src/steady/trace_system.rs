@@ -21,6 +21,10 @@
 //! built on a second thread while the pattern is assembled.
 
 use super::engine::{check_coords, Engine, ND_LEAF_SIZE};
+
+/// Systems smaller than this build their elimination tree on the calling
+/// thread: a thread start (~20–50 µs) is then a large part of the planning.
+const PARALLEL_PLAN_MIN_UNKNOWNS: usize = 10_000;
 use super::refine::{refine_solve, SolveReport, Work};
 use super::{ColumnOrdering, FactorStats, SteadyStateOptions};
 use crate::liouvillian::{BlockLiouvillian, NONE};
@@ -223,8 +227,9 @@ impl<T: SystemScalar> TraceSystem<T> {
         let (re, im, sign) = unknown_map::<T>(block)?;
         let trace_row = re[diag_block[0]];
         // geometric ordering: the elimination tree needs only the
-        // coordinates of the system unknowns, so it is built on a second
-        // thread while this one builds the pattern
+        // coordinates of the system unknowns, so on a large system it is
+        // built on a second thread while this one builds the pattern (on a
+        // small one the thread would cost more than it saves)
         let geometry = match ordering {
             ColumnOrdering::Geometric(coords) => {
                 check_coords(coords, n)?;
@@ -247,7 +252,7 @@ impl<T: SystemScalar> TraceSystem<T> {
         let (pattern, tree) = std::thread::scope(|sc| {
             let job = geometry
                 .as_ref()
-                .filter(|_| options.threads > 1)
+                .filter(|_| options.threads > 1 && n >= PARALLEL_PLAN_MIN_UNKNOWNS)
                 .map(|g| sc.spawn(move || nd_tree(g)));
             let pattern = build_pattern::<T>(block, diag_block, (&re, &im, &sign), trace_row);
             let tree = match job {
