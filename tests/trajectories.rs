@@ -320,7 +320,42 @@ fn bad_input_exits_2_naming_the_flag() {
             "--trajectories",
         ),
     ];
-    for (args, flag) in cases {
+    // qk jumps: one flag spoiled at a time
+    let good = [
+        ("--n", "4"),
+        ("--h", "1"),
+        ("--trajectories", "5"),
+        ("--t-end", "1"),
+        ("--times", "3"),
+        ("--initial", "up"),
+    ];
+    let spoiled = [
+        ("--trajectories", "-3"),
+        ("--t-end", "-1"),
+        ("--t-end", "nan"),
+        ("--times", "1"),
+        ("--times", "0"),
+        ("--n", "2001"),
+        ("--n", "2.5"),
+        ("--initial", "sideways"),
+        ("--gamma-b", "-0.1"),
+        ("--lambda", "0"),
+    ];
+    let jumps: Vec<(Vec<&str>, &str)> = spoiled
+        .iter()
+        .map(|&(flag, value)| {
+            let mut a = vec!["jumps"];
+            for &(f, v) in &good {
+                a.extend([f, if f == flag { value } else { v }]);
+            }
+            if !good.iter().any(|&(f, _)| f == flag) {
+                a.extend([flag, value]);
+            }
+            (a, flag)
+        })
+        .collect();
+    let all = cases.iter().map(|(a, f)| (a.to_vec(), *f)).chain(jumps);
+    for (args, flag) in all {
         let mut a: Vec<&str> = args.to_vec();
         a.extend(["-o", o]);
         let r = run(qk_cmd(&a));
@@ -328,5 +363,98 @@ fn bad_input_exits_2_naming_the_flag() {
         assert_eq!(r.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(flag), "{args:?}: {stderr}");
         assert!(!out.exists(), "{args:?} wrote a file");
+    }
+}
+
+/// scripts/plot_classical.py renders seed 002 Fig. 1 from real (small) qk
+/// classical files: a sweep over m and ε, the ε = 0 line and the inset point.
+#[test]
+fn plot_classical_renders_a_real_file() {
+    let py = python();
+    let dir = scratch("classical-plot");
+    let files: Vec<_> = ["sweep", "eps0", "inset"]
+        .iter()
+        .map(|n| dir.join(format!("{n}.h5")))
+        .collect();
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let base = [
+        "classical",
+        "--trajectories",
+        "16",
+        "--kicks",
+        "10",
+        "--tolerance",
+        "1e-6",
+        "-q",
+    ];
+    for (f, grid) in files.iter().zip([
+        ["--mass", "0.3,1", "--eps", "0.1,2"],
+        ["--mass", "1", "--eps", "0"],
+        ["--mass", "0.5", "--eps", "2"],
+    ]) {
+        let mut a: Vec<String> = base.iter().map(|x| x.to_string()).collect();
+        a.extend(grid.iter().map(|x| x.to_string()));
+        a.extend(["-o".to_string(), s(f)]);
+        run_ok(qk_cmd(&strs(&a)));
+    }
+    let png = dir.join("fig1.png");
+    let mut c = std::process::Command::new(py);
+    c.arg(workspace_root().join("scripts/plot_classical.py"))
+        .args(files.iter().map(|f| s(f)))
+        .args(["--inset-reference", &s(&files[1]), "-o", &s(&png)]);
+    run_ok(c);
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(
+        bytes.len() > 10_000 && bytes.starts_with(b"\x89PNG"),
+        "{} bytes",
+        bytes.len()
+    );
+}
+
+/// More bad input of `qk classical`: each replacement of a valid flag value
+/// exits 2 naming the flag, with nothing written.
+#[test]
+fn classical_bad_values_exit_2_naming_the_flag() {
+    let dir = scratch("classical-bad");
+    let out = dir.join("x.h5");
+    let cases: [(&str, &str); 12] = [
+        ("--mass", "0"),
+        ("--mass", "1:2:0"),
+        ("--eps", "nan"),
+        ("--k1", "inf"),
+        ("--lambda", "-1"),
+        ("--noise-width", "-0.5"),
+        ("--trajectories", "0"),
+        ("--kicks", "-3"),
+        ("--observe-every", "0"),
+        ("--substeps", "0"),
+        ("--tolerance", "-1"),
+        ("--histogram-max", "0"),
+    ];
+    for (flag, value) in cases {
+        let mut a = vec![
+            "classical",
+            "--mass",
+            "1",
+            "--eps",
+            "0",
+            "--trajectories",
+            "5",
+            "--kicks",
+            "10",
+            "--histogram-at",
+            "5",
+        ];
+        match a.iter().position(|&x| x == flag) {
+            Some(i) => a[i + 1] = value,
+            None => a.extend([flag, value]),
+        }
+        a.extend(["-o", out.to_str().unwrap()]);
+        let r = run(qk_cmd(&a));
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{flag} {value}: {stderr}");
+        assert!(stderr.contains(flag), "{flag} {value}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(!out.exists(), "{flag} {value} wrote a file");
     }
 }

@@ -91,6 +91,51 @@ pub struct TableColumn {
     pub description: String,
 }
 
+/// A group of datasets derived from the whole finished sweep (e.g. thresholds located
+/// along one grid axis), over a subset of the grid axes. Laid out at file creation like
+/// the results (NaN-filled, so the file's metadata never changes afterwards) and filled
+/// by world rank 0 once every point is done ([`Model::derive`]); after an interrupted
+/// run it stays NaN until a `--resume` completes the sweep.
+#[derive(Clone, Debug)]
+pub struct DerivedGroup {
+    /// Group name under the root; must differ from `grid`, `results`, `status` and the tables.
+    pub name: String,
+    pub description: String,
+    /// The grid axes the datasets run over, in grid order (a subset of the grid's axes).
+    pub axes: Vec<String>,
+    /// One dataset per column, each of shape `[len(axis) for axis in axes]`.
+    pub columns: Vec<DerivedColumn>,
+}
+
+/// One dataset of a [`DerivedGroup`].
+#[derive(Clone, Debug)]
+pub struct DerivedColumn {
+    pub name: String,
+    pub units: String,
+    pub description: String,
+}
+
+/// The finished sweep handed to [`Model::derive`]: every observable over the whole grid
+/// (row-major over the grid axes, then the observable's own axes) and which points
+/// succeeded.
+#[derive(Clone, Debug, Default)]
+pub struct SweepResults {
+    /// `ok[i]`: point `i` is done and did not fail.
+    pub ok: Vec<bool>,
+    /// `(observable name, values)`; a failed point's values are NaN.
+    pub values: Vec<(String, Vec<f64>)>,
+}
+
+impl SweepResults {
+    /// The values of observable `name` over the whole grid.
+    pub fn get(&self, name: &str) -> Option<&[f64]> {
+        self.values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
+    }
+}
+
 /// Estimated peak memory of one rank while it computes points of the model (plans,
 /// work arrays, one record), for the up-front refusal of sizes the node cannot hold.
 #[derive(Clone, Debug)]
@@ -138,6 +183,17 @@ pub trait Model: Sync {
     }
     /// Tables written once at file creation (see [`Table`]); none by default.
     fn extra_tables(&self) -> Vec<Table> {
+        Vec::new()
+    }
+    /// Groups derived from the finished sweep (see [`DerivedGroup`]); none by default.
+    fn derived(&self) -> Vec<DerivedGroup> {
+        Vec::new()
+    }
+    /// The values of every [`Model::derived`] group from the finished sweep: one vector
+    /// per group, per column, each the length of the group's shape (row-major). Called
+    /// on world rank 0 once every point is done; NaN where a value is absent.
+    fn derive(&self, results: &SweepResults) -> Vec<Vec<Vec<f64>>> {
+        let _ = results;
         Vec::new()
     }
     /// Whether a record that contains a non-finite entry is nevertheless a legitimate

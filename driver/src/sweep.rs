@@ -228,6 +228,7 @@ pub fn run(model: &dyn Model, out: &OutputArgs, command_line: String) -> ExitCod
             return ExitCode::from(signals::EXIT_INTERRUPTED);
         }
         writer.progress.finish();
+        let r = r.and_then(|()| writer.output.write_derived(model));
         r.and_then(|()| {
             let failed = writer.output.failed_count()?;
             if !out.quiet {

@@ -69,7 +69,7 @@ pub struct ClassicalArgs {
     /// Histogram half-range P > 0 of p1.
     #[arg(long = "histogram-max", value_name = "P", default_value_t = 50.0, allow_hyphen_values = true)]
     pub histogram_max: f64,
-    /// Splitting scheme between kicks: yoshida4 (4th order) or verlet (2nd order).
+    /// Splitting scheme between kicks: yoshida4 (4th order), yoshida6 (6th order) or verlet (2nd order).
     #[arg(long = "order", value_name = "ORDER", value_enum, default_value_t = OrderArg::Yoshida4)]
     pub order: OrderArg,
     /// Largest relative energy drift per period; a point above it fails.
@@ -91,6 +91,7 @@ pub struct ClassicalArgs {
 pub enum OrderArg {
     Verlet,
     Yoshida4,
+    Yoshida6,
 }
 
 impl From<OrderArg> for Order {
@@ -98,6 +99,7 @@ impl From<OrderArg> for Order {
         match o {
             OrderArg::Verlet => Order::Verlet,
             OrderArg::Yoshida4 => Order::Yoshida4,
+            OrderArg::Yoshida6 => Order::Yoshida6,
         }
     }
 }

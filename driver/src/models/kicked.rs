@@ -245,6 +245,9 @@ pub struct KickedModel {
     observed: Vec<usize>,
     momentum_at: Vec<usize>,
     ranks_per_task: usize,
+    /// Compute the purity at each observation (off: `purity` is NaN; for models
+    /// that reuse this one and need only the moments).
+    purity: bool,
 }
 
 fn size_axis(name: &str, flag: &str, size: GridSize, description: &str) -> Axis {
@@ -357,6 +360,7 @@ impl KickedModel {
             observed: Vec::new(),
             momentum_at,
             ranks_per_task,
+            purity: true,
         };
         // starting sizes over the sweep: the momentum record's length and the memory estimate
         let mut max_start = (1, 1);
@@ -386,6 +390,14 @@ impl KickedModel {
         )?;
         model.observed = observed_kicks(kicks, observe_every);
         Ok(model)
+    }
+
+    /// This model without the purity (NaN in its records): observations cost
+    /// only the moments and tails. For models that reuse the kicked propagation
+    /// ([`crate::models::transition`]); `qk kicked` itself always records it.
+    pub(crate) fn without_purity(mut self) -> Self {
+        self.purity = false;
+        self
     }
 
     /// The grid a point starts on: the fixed sizes, or the classical reach.
@@ -604,7 +616,7 @@ impl KickedWorker<'_> {
                 next_mom += 1;
             }
             if next_obs < t && m.observed[next_obs] == kick {
-                let o = prop.observables();
+                let o = prop.observables_with(m.purity);
                 if !o.norm.is_finite() || (o.norm - 1.0).abs() > 1e-6 {
                     return Err(Stop::Failed(PointError(format!(
                         "norm {} after kick {kick}: propagation lost unitarity",

@@ -38,4 +38,5 @@ register_models! {
     probe => Probe(ProbeArgs),
     classical => Classical(ClassicalArgs),
     jumps => Jumps(JumpsArgs),
+    transition => Transition(TransitionArgs),
 }

@@ -7,6 +7,10 @@
 //!   attributes `units`, `description`, `axes` (the grid axis names in order).
 //! - `/<table>/<column>`: optional per-run tables of the model ([`crate::model::Table`], e.g.
 //!   `/thresholds` of `qk lindemann --thresholds`), 1D datasets with `units`, `description`.
+//! - `/<derived>/<column>`: optional groups derived from the whole finished sweep
+//!   ([`crate::model::DerivedGroup`], e.g. `/thresholds` of `qk transition --thresholds`),
+//!   f64 over a subset of the grid axes, NaN-filled at creation and filled by rank 0 when
+//!   every point is done.
 //! - `/status/done` (u8, 1 once a point is finished, successfully or not), `/status/failed` (u8),
 //!   `/status/wall_time` (s), `/status/rank`, `/status/error` (fixed 256-byte ASCII, empty when fine);
 //!   all of shape `[grid axes…]`.
@@ -28,7 +32,7 @@
 use crate::error::{DriverError, InputError};
 use crate::file_safety;
 use crate::grid::AxisValues;
-use crate::model::Model;
+use crate::model::{Model, SweepResults};
 use crate::record::{RecordLayout, SlotSpec, METHOD_LEN};
 use crate::schedule::TaskResult;
 use hdf5::types::{FixedAscii, VarLenUnicode};
@@ -263,6 +267,23 @@ impl Output {
         };
         write_tables().map_err(&e)?;
 
+        let write_derived = || -> hdf5::Result<()> {
+            for d in model.derived() {
+                let g = file.create_group(&d.name)?;
+                str_attr(&g, "description", &d.description)?;
+                str_list_attr(&g, "axes", &d.axes)?;
+                let dshape = derived_shape(model, &d.axes);
+                for c in &d.columns {
+                    let ds = preallocated(&g, &c.name, &dshape, f64::NAN)?;
+                    str_attr(&ds, "units", &c.units)?;
+                    str_attr(&ds, "description", &c.description)?;
+                    scales::attach_all(&ds, &d.axes, &scale_axes)?;
+                }
+            }
+            Ok(())
+        };
+        write_derived().map_err(&e)?;
+
         let axis_names: Vec<String> = grid.axes.iter().map(|a| a.name.clone()).collect();
         let make = || -> hdf5::Result<()> {
             let r = file.create_group("results")?;
@@ -446,6 +467,76 @@ impl Output {
             flush_interval: Duration::from_secs(1),
             retrying: false,
         })
+    }
+}
+
+/// The shape of a derived group over the grid axes `axes` (unknown names count 1).
+fn derived_shape(model: &dyn Model, axes: &[String]) -> Vec<usize> {
+    axes.iter()
+        .map(|n| {
+            model
+                .grid()
+                .axes
+                .iter()
+                .find(|a| &a.name == n)
+                .map_or(1, |a| a.values.len())
+        })
+        .collect()
+}
+
+impl Output {
+    /// Fill the model's derived groups ([`Model::derive`]) from the file's results once
+    /// every point is done (a no-op otherwise, and for models without derived groups);
+    /// call after the last commit. Writes raw data only, then flushes.
+    pub fn write_derived(&mut self, model: &dyn Model) -> Result<(), DriverError> {
+        let groups = model.derived();
+        if groups.is_empty() {
+            return Ok(());
+        }
+        let e = h5err(&self.path);
+        let done: Vec<u8> = self.done.read_raw().map_err(&e)?;
+        if done.contains(&0) {
+            return Ok(());
+        }
+        let failed: Vec<u8> = self.failed.read_raw().map_err(&e)?;
+        let mut results = SweepResults {
+            ok: done
+                .iter()
+                .zip(&failed)
+                .map(|(&d, &f)| d != 0 && f == 0)
+                .collect(),
+            values: Vec::new(),
+        };
+        for (ds, spec) in &self.results {
+            results
+                .values
+                .push((spec.name.clone(), ds.read_raw::<f64>().map_err(&e)?));
+        }
+        let derived = model.derive(&results);
+        if derived.len() != groups.len() {
+            return Err(DriverError::Model(format!(
+                "derive returned {} groups, {} declared",
+                derived.len(),
+                groups.len()
+            )));
+        }
+        for (g, cols) in groups.iter().zip(derived) {
+            let len: usize = derived_shape(model, &g.axes).iter().product();
+            if cols.len() != g.columns.len() || cols.iter().any(|c| c.len() != len) {
+                return Err(DriverError::Model(format!(
+                    "derived group {} does not match its declaration",
+                    g.name
+                )));
+            }
+            for (c, values) in g.columns.iter().zip(cols) {
+                let ds = self
+                    .file
+                    .dataset(&format!("{}/{}", g.name, c.name))
+                    .map_err(&e)?;
+                ds.write_raw(&values).map_err(&e)?;
+            }
+        }
+        self.file.flush().map_err(&e)
     }
 }
 

@@ -883,6 +883,13 @@ impl Propagator {
     /// `n1(n1+1)/2` complex numbers of its lower triangle (each rank sums the
     /// squares of its share).
     pub fn observables(&mut self) -> Observables {
+        self.observables_with(true)
+    }
+
+    /// [`Propagator::observables`], the purity (the costly part: a Hermitian
+    /// rank-k update) computed only when `purity` is true, NaN otherwise.
+    /// Collective.
+    pub fn observables_with(&mut self, purity: bool) -> Observables {
         self.ensure_sine();
         let n1 = self.params.n1;
         let h2 = self.params.hbar * self.params.hbar;
@@ -922,7 +929,11 @@ impl Propagator {
         } else {
             global = local;
         }
-        let purity = self.purity_in_sine();
+        let purity = if purity {
+            self.purity_in_sine()
+        } else {
+            f64::NAN
+        };
         Observables {
             p1_sq: h2 * global[1],
             p2_sq: h2 * global[2],

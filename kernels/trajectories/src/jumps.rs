@@ -383,4 +383,108 @@ mod tests {
             );
         }
     }
+
+    /// Kolmogorov–Smirnov: the first-jump times of a decaying qubit are
+    /// distributed as `1 − e^{−γt}` (censored at `t_end`), for the streams of
+    /// the ensemble (not only per draw as above): `√n D_n` below 1.95
+    /// (significance 0.1 %).
+    #[test]
+    fn qubit_first_jump_times_pass_kolmogorov_smirnov() {
+        let (gamma, w) = (1.3f64, 2.0f64);
+        let re = |x: f64| C::new(x, 0.0);
+        let h = op(2, &[(0, 0, re(0.5 * w)), (1, 1, re(-0.5 * w))]);
+        let c = op(2, &[(1, 0, re(gamma.sqrt()))]);
+        let sys = LindbladSystem::new(h, vec![c], None).unwrap();
+        let (times, dt) = (21, 0.25);
+        let t_end = dt * (times - 1) as f64;
+        let plan = JumpPlan::new(&sys, dt).unwrap();
+        assert_eq!(plan.method(), Method::Spectral);
+        let init = [re(1.0), re(0.0)];
+        let run = JumpRun {
+            plan: &plan,
+            initial: &init,
+            observables: &[],
+            times,
+            seed: 11,
+            point: 2,
+        };
+        let n = 3000u64;
+        let mut first: Vec<f64> = (0..n)
+            .map(|i| {
+                let rec = run.trajectory(i).unwrap();
+                assert!(
+                    rec.jump_times.len() <= 1,
+                    "a decayed qubit cannot jump again"
+                );
+                rec.jump_times.first().copied().unwrap_or(f64::INFINITY)
+            })
+            .collect();
+        first.sort_by(f64::total_cmp);
+        let cdf = |t: f64| 1.0 - (-gamma * t.min(t_end)).exp();
+        let mut d: f64 = 0.0;
+        for (k, &t) in first.iter().enumerate() {
+            let f = cdf(t);
+            let (lo, hi) = (k as f64 / n as f64, (k + 1) as f64 / n as f64);
+            if t.is_finite() {
+                d = d.max((f - lo).abs()).max((hi - f).abs());
+            }
+        }
+        let never = first.iter().filter(|t| t.is_infinite()).count() as f64 / n as f64;
+        let survive = (-gamma * t_end).exp();
+        println!(
+            "√n D_n = {:.3}, no jump: {never} vs {survive}",
+            (n as f64).sqrt() * d
+        );
+        assert!((n as f64).sqrt() * d < 1.95, "D_n = {d}");
+        assert!(
+            (never - survive).abs() < 4.0 * (survive * (1.0 - survive) / n as f64).sqrt() + 1e-3
+        );
+    }
+
+    /// The spectral and the dyadic exponentials give the same trajectories
+    /// (jump times and channels) for the LMG model.
+    #[test]
+    fn spectral_and_dyadic_trajectories_agree() {
+        use qk_model::lmg::{lmg_collapse_ops, lmg_hamiltonian, LmgParams};
+        let p = LmgParams {
+            n: 6,
+            h: 0.8,
+            lambda: 1.0,
+            gamma_a: 0.1,
+            gamma_b: 0.4,
+        };
+        let sys = LindbladSystem::new(
+            lmg_hamiltonian(&p).unwrap(),
+            lmg_collapse_ops(&p).unwrap(),
+            None,
+        )
+        .unwrap();
+        let obs = crate::lmg::observables(p.n).unwrap();
+        let mut init = vec![C::new(0.0, 0.0); p.n + 1];
+        init[p.n] = C::new(1.0, 0.0);
+        let plans = [Method::Spectral, Method::Dyadic]
+            .map(|m| JumpPlan::with_method(&sys, 0.7, Some(m)).unwrap());
+        assert_eq!(plans[0].method(), Method::Spectral);
+        let runs = plans.each_ref().map(|plan| JumpRun {
+            plan,
+            initial: &init,
+            observables: &obs,
+            times: 30,
+            seed: 5,
+            point: 1,
+        });
+        let mut jumps = 0;
+        for i in 0..40 {
+            let [a, b] = runs.each_ref().map(|r| r.trajectory(i).unwrap());
+            assert_eq!(a.channels, b.channels, "trajectory {i}");
+            jumps += a.jump_times.len();
+            for (x, y) in a.jump_times.iter().zip(&b.jump_times) {
+                assert!((x - y).abs() < 1e-9, "trajectory {i}: {x} vs {y}");
+            }
+            for (x, y) in a.expectations.iter().zip(&b.expectations) {
+                assert!((x - y).abs() < 1e-9, "trajectory {i}: {x} vs {y}");
+            }
+        }
+        assert!(jumps > 100, "{jumps}");
+    }
 }

@@ -1,0 +1,199 @@
+//! End-to-end tests of `qk transition`: η = D_q/D_c from the quantum and the
+//! classical runs at the same parameters (checked against `qk kicked` and
+//! `qk classical` run separately), the thresholds group, bad input → exit 2
+//! with nothing written.
+
+mod common;
+use common::*;
+
+const POINT: &[&str] = &[
+    "--mass",
+    "0.5",
+    "--eps",
+    "0,0.5",
+    "--kicks",
+    "30",
+    "--observe-every",
+    "3",
+];
+
+fn transition_args<'a>(hbar: &'a str, out: &'a str) -> Vec<&'a str> {
+    let mut v = vec![
+        "transition",
+        "--hbar",
+        hbar,
+        "--trajectories",
+        "40",
+        "--substeps",
+        "40",
+        "--k1",
+        "5",
+        "--eta-c",
+        "0.5",
+    ];
+    v.extend(POINT);
+    v.extend(["--thresholds", "-q", "-o", out]);
+    v
+}
+
+#[test]
+fn eta_is_the_ratio_of_the_kicked_and_classical_runs() {
+    let dir = scratch("transition-e2e");
+    let out = dir.join("t.h5");
+    let hbars = "0.2,0.8,1.6,3.2";
+    let h = [0.2, 0.8, 1.6, 3.2];
+    run_ok(qk_cmd(&transition_args(hbars, out.to_str().unwrap())));
+    // grid [hbar = 4, eps = 2]: point (i, j) at 2i + j
+    assert_eq!(read_u8(&out, "status/done"), vec![1; 8]);
+    assert_eq!(
+        read_u8(&out, "status/failed"),
+        vec![0; 8],
+        "{:?}",
+        read_errors(&out)
+    );
+    let d_q = read_f64(&out, "results/d_q");
+    let d_c = read_f64(&out, "results/d_c");
+    let eta = read_f64(&out, "results/eta");
+    let eta_err = read_f64(&out, "results/eta_err");
+    for p in 0..8 {
+        // one classical ensemble per line: the same D_c at every ħ
+        assert_eq!(d_c[p].to_bits(), d_c[p % 2].to_bits(), "{d_c:?}");
+        assert!((eta[p] - d_q[p] / d_c[p]).abs() <= 1e-14 * eta[p].abs());
+        assert!(eta_err[p] > 0.0 && eta_err[p].is_finite());
+    }
+    assert_ne!(d_c[0], d_c[1]);
+    assert!(read_f64(&out, "results/tail_max")
+        .iter()
+        .all(|t| *t <= 1e-6));
+
+    // the quantum series is exactly `qk kicked` at the same points (auto grids)
+    let k = dir.join("k.h5");
+    let mut args = vec![
+        "kicked",
+        "--hbar",
+        hbars,
+        "--n1",
+        "auto",
+        "--n2",
+        "auto",
+        "--substeps",
+        "40",
+        "--k1",
+        "5",
+    ];
+    args.extend(POINT);
+    args.extend(["-q", "-o", k.to_str().unwrap()]);
+    run_ok(qk_cmd(&args));
+    let (a, b) = (
+        read_f64(&out, "results/p1_sq_q"),
+        read_f64(&k, "results/p1_sq"),
+    );
+    assert_eq!(a.len(), b.len());
+    assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+    let t = a.len() / 8;
+    for p in 0..8 {
+        assert_eq!(d_q[p], b[(p + 1) * t - 1] / 30.0);
+    }
+
+    // and the classical one is `qk classical` with the same trajectories and seed
+    let c = dir.join("c.h5");
+    let mut args = vec!["classical", "--trajectories", "40", "--k1", "5"];
+    args.extend(POINT);
+    args.extend(["-q", "-o", c.to_str().unwrap()]);
+    run_ok(qk_cmd(&args));
+    let cp = read_f64(&c, "results/p1_sq");
+    let tp = read_f64(&out, "results/p1_sq_c");
+    for i in 0..4 {
+        let line = &tp[i * 2 * t..(i + 1) * 2 * t];
+        assert!(cp.iter().zip(line).all(|(x, y)| x.to_bits() == y.to_bits()));
+    }
+    assert_eq!(d_c[..2], read_f64(&c, "results/d_ratio")[..]);
+
+    // thresholds per eps line: found exactly where η falls through the level
+    // between neighbouring ħ, and then between them; absent (NaN) otherwise
+    assert_eq!(read_f64(&out, "thresholds/points"), vec![4.0, 4.0]);
+    let mut found_any = false;
+    for (name, level) in [("hbar_c", 0.5), ("hbar_l", 0.1)] {
+        let found = read_f64(&out, &format!("thresholds/{name}_found"));
+        let v = read_f64(&out, &format!("thresholds/{name}"));
+        let e = read_f64(&out, &format!("thresholds/{name}_err"));
+        for j in 0..2 {
+            let line: Vec<f64> = (0..4).map(|i| eta[2 * i + j]).collect();
+            match (0..3).find(|&i| line[i] >= level && level > line[i + 1]) {
+                Some(i) => {
+                    found_any = true;
+                    assert_eq!(found[j], 1.0, "{name}: {line:?}");
+                    assert!(
+                        v[j] >= h[i] && v[j] <= h[i + 1],
+                        "{name} = {} outside [{}, {}]",
+                        v[j],
+                        h[i],
+                        h[i + 1]
+                    );
+                    assert!(e[j] > 0.0 && e[j].is_finite());
+                }
+                None => {
+                    assert_eq!(found[j], 0.0, "{name}: {line:?}");
+                    assert!(
+                        v[j].is_nan() && e[j].is_nan(),
+                        "absent {name} written as {} ± {}",
+                        v[j],
+                        e[j]
+                    );
+                }
+            }
+        }
+    }
+    assert!(found_any, "no threshold bracketed: {eta:?}");
+}
+
+#[test]
+fn transition_bad_input_exits_2_naming_the_flag() {
+    let dir = scratch("transition-bad");
+    let out = dir.join("bad.h5");
+    let o = out.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--hbar", "0.1", "--trajectories", "4", "--thresholds"],
+            "--thresholds",
+        ),
+        (
+            &["--hbar", "0.1,0.2", "--trajectories", "0"],
+            "--trajectories",
+        ),
+        (&["--hbar", "-0.1", "--trajectories", "4"], "--hbar"),
+        (
+            &[
+                "--hbar",
+                "0.1",
+                "--trajectories",
+                "4",
+                "--classical-tolerance",
+                "-1",
+            ],
+            "--classical-tolerance",
+        ),
+        (
+            &["--hbar", "0.1", "--trajectories", "4", "--lambda", "-1"],
+            "--lambda",
+        ),
+        (
+            &["--hbar", "0.1,0.2", "--trajectories", "4", "--eta-l", "0"],
+            "--eta-l",
+        ),
+    ];
+    for (extra, flag) in cases {
+        let mut args = vec!["transition", "--mass", "0.5", "--eps", "2", "--kicks", "5"];
+        args.extend(*extra);
+        args.extend(["-q", "-o", o]);
+        let r = run(qk_cmd(&args));
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(flag), "{extra:?}: {err}");
+        assert!(
+            err.lines().count() <= 6 && !err.contains("panicked"),
+            "{err}"
+        );
+        assert!(!out.exists(), "{extra:?} wrote a file");
+    }
+}
