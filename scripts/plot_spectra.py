@@ -9,6 +9,12 @@ critical slowing down, seed 000 fluctuation-dissipation).
   gap FILE_N.h5 FILE_H.h5
                  gap vs N (log-log, fitted exponent per h) from `qk gap` over n at a few h,
                  and gap vs h at fixed N from `qk gap` over h.
+  merge FILE.h5 [MORE.h5 ...]
+                 the resonances near h+c against N (seed 001: "the two features merge into a
+                 single peak at nu = 0, which ultimately diverges at h = h+c") from `qk spectrum
+                 --kind response --a jp --b jm` over n and a few h >= h+c: T(nu) per N with the
+                 linearized (Holstein-Primakoff) transmission, the peak position and height vs N
+                 with fitted exponents, T(0) vs N; prints the measured numbers.
   teff SYM.h5 COMM.h5
                  T_eff(omega) = omega / (2 arcoth(2 C++/C+-)) of the driven LMG steady state
                  from `qk spectrum --kind symmetrized` and `--kind commutator` (same grid),
@@ -66,6 +72,116 @@ def jacobian_modes(h, lam, gb):
     t2 = np.cross(r, t1)
     T = np.stack([t1, t2], axis=1)
     return np.linalg.eigvals(T.T @ J @ T)
+
+
+def linear_transmission(nu, h, lam, gb):
+    """T(nu) of the linearized (N -> infinity) normal phase: Holstein-Primakoff about the
+    state J+ pumps to (J+ = sqrt(N) c, J- = sqrt(N) c^dag, Jz = N/2 - c^dag c),
+        d<c>/dt    = -(Gb + 2ih) c + i lam (c + cbar) + i sqrt(N) f e^{-i nu t},
+        d<cbar>/dt = -(Gb - 2ih) cbar - i lam (c + cbar)
+    (the f-linear Kubo drive of H' = -f J-; Gamma_a drops out of the means), so
+    chi_{J+J-}/N = c / (sqrt(N) f) and T = |1 + i Gb chi/N|^2, N-independent; det M = 0 at
+    nu = 0 exactly at h = h+c, where T(0) diverges. Eigenvalues of M: -Gb +- sqrt(4h(lam-h))."""
+    out = []
+    for v in np.atleast_1d(nu):
+        m = np.array([[-(gb + 2j * h) + 1j * lam + 1j * v, 1j * lam],
+                      [-1j * lam, -(gb - 2j * h) - 1j * lam + 1j * v]])
+        try:
+            c = np.linalg.solve(m, np.array([-1j, 0.0]))[0]
+        except np.linalg.LinAlgError:
+            c = np.inf
+        out.append(abs(1 + 1j * gb * c) ** 2)
+    return np.array(out)
+
+
+def merge(paths, outdir):
+    """The files share the lambda, Gamma and omega axes; their (N, h) points are pooled (a
+    point done in several files: the first)."""
+    pts = {}
+    for path in paths:
+        with h5py.File(path, locking=False) as f:
+            nf = attrs_axis(f, "n").astype(float)
+            hf = attrs_axis(f, "h")
+            lam = attrs_axis(f, "lambda")[0]
+            gb = attrs_axis(f, "gamma_b")[0]
+            ga = attrs_axis(f, "gamma_a")[0]
+            w = attrs_axis(f, "omega")
+            re = f["results/re"][...][:, :, 0, 0, 0, :]
+            im = f["results/im"][...][:, :, 0, 0, 0, :]
+            dn = f["status/done"][...].reshape(len(nf), len(hf)).astype(bool)
+        for i, nv in enumerate(nf):
+            for j, hv in enumerate(hf):
+                if dn[i, j]:
+                    pts.setdefault((nv, hv), re[i, j] + 1j * im[i, j])
+    n = np.array(sorted({k[0] for k in pts}))
+    h = np.array(sorted({k[1] for k in pts}))
+    chi = np.zeros((len(n), len(h), len(w)), complex)
+    done = np.zeros((len(n), len(h)), bool)
+    for (nv, hv), v in pts.items():
+        i, j = int(np.searchsorted(n, nv)), int(np.searchsorted(h, hv))
+        chi[i, j], done[i, j] = v, True
+    re, im = chi.real, chi.imag
+    T = np.abs(1 + 1j * (gb / n[:, None, None]) * (re + 1j * im)) ** 2
+    hp = (lam + np.sqrt(lam**2 - gb**2)) / 2
+    i0 = int(np.argmin(np.abs(w)))
+    fig, axes = plt.subplots(1, 4, figsize=(20, 4.4))
+    wl = np.linspace(w[0], w[-1], 2001)
+    for j, hv in enumerate(h[:2]):
+        ax = axes[j]
+        for i, nv in enumerate(n):
+            if done[i, j]:
+                ax.plot(w, T[i, j], lw=1, label=f"N={int(nv)}")
+        ax.plot(wl, linear_transmission(wl, hv, lam, gb), "k--", lw=1, label="linearized (N→∞)")
+        top = np.nanmax(np.where(done[:, j, None], T[:, j], np.nan))
+        ax.set_ylim(0, 1.3 * top)
+        ax.set_xlabel("ν/λ")
+        ax.set_ylabel("T(ν)")
+        ax.set_title(f"h/λ = {hv / lam:.7g}" + (" = h₊ᶜ/λ" if abs(hv - hp) < 1e-12 else ""), fontsize=9)
+        ax.legend(fontsize=7)
+    a3, a4 = axes[2], axes[3]
+    print(f"merge: h+c = {hp!r}; omega grid {w[0]}..{w[-1]} ({len(w)}), T(0) at omega = {w[i0]}")
+    for j, hv in enumerate(h):
+        ok = done[:, j]
+        pos, height, t0 = [], [], []
+        for i in np.nonzero(ok)[0]:
+            neg = w < 0
+            k = int(np.argmax(np.where(neg, T[i, j], -np.inf)))
+            pos.append(-w[k])
+            height.append(T[i, j, k])
+            t0.append(T[i, j, i0])
+        nn = n[ok]
+        pos, height, t0 = map(np.array, (pos, height, t0))
+        (l3,) = a3.loglog(nn, pos, "o-", ms=3)
+        lin = linear_transmission(wl[wl < 0], hv, lam, gb)
+        lin_pos = -wl[wl < 0][int(np.argmax(lin))]
+        sl = np.polyfit(np.log(nn[-3:]), np.log(pos[-3:]), 1)[0] if len(nn) >= 3 else np.nan
+        l3.set_label(f"h/λ={hv / lam:.6g}: |ν_peak| ∝ N^{sl:.2f} (last 3 N); linearized {lin_pos:.3g}")
+        a3.axhline(max(lin_pos, 1e-3), color=l3.get_color(), ls=":", lw=0.8)
+        (l4,) = a4.loglog(nn, height, "o-", ms=3)
+        sh = np.polyfit(np.log(nn[-3:]), np.log(height[-3:]), 1)[0] if len(nn) >= 3 else np.nan
+        lin_h = np.max(lin)
+        l4.set_label(f"h/λ={hv / lam:.6g}: peak T ∝ N^{sh:.2f}; linearized {lin_h:.3g}")
+        a4.loglog(nn, t0, "x--", ms=4, color=l4.get_color(), lw=0.7)
+        a4.axhline(lin_h, color=l4.get_color(), ls=":", lw=0.8)
+        for i, nv in enumerate(nn):
+            print(f"merge: h = {hv:.10g} N = {int(nv)}: peak at nu = {-pos[i]:+.4f} T_peak = {height[i]:.4f} "
+                  f"T(0) = {t0[i]:.4f}")
+        print(f"merge: h = {hv:.10g}: fitted |nu_peak| ~ N^{sl:.3f}, T_peak ~ N^{sh:.3f} (last 3 N); "
+              f"linearized peak at nu = {-lin_pos:+.4f}, T_peak = {lin_h:.4g}, T(0) = "
+              f"{linear_transmission([0.0], hv, lam, gb)[0]:.4g}")
+    a3.set_xlabel("N")
+    a3.set_ylabel("|ν| of the peak (ν < 0)")
+    a3.set_title("peak position; dotted: linearized")
+    a3.legend(fontsize=6)
+    a4.set_xlabel("N")
+    a4.set_ylabel("T at the peak (o), T(0) (x)")
+    a4.set_title("peak height; dotted: linearized (∞ at h₊ᶜ)")
+    a4.legend(fontsize=6)
+    fig.suptitle(f"Merging of the resonances near h₊ᶜ (seed 001 Fig. 3), Γa/λ = {ga:g}, Γb/λ = {gb:g}")
+    fig.tight_layout()
+    out = os.path.join(outdir, "merge_peak_vs_n.png")
+    fig.savefig(out, dpi=130)
+    print("wrote", out)
 
 
 def attrs_axis(f, name):
@@ -197,13 +313,15 @@ def teff(sym, comm, outdir):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["fig3", "gap", "teff"])
+    ap.add_argument("what", choices=["fig3", "gap", "teff", "merge"])
     ap.add_argument("files", nargs="+")
     ap.add_argument("--outdir", default=".")
     a = ap.parse_args()
     os.makedirs(a.outdir, exist_ok=True)
     if a.what == "fig3":
         fig3(a.files[0], a.outdir)
+    elif a.what == "merge":
+        merge(a.files, a.outdir)
     elif a.what == "gap":
         gap(a.files[0], a.files[1], a.outdir)
     else:

@@ -2,12 +2,13 @@
 """Reference correlation spectra of the dissipative LMG model with QuTiP 5.
 
 Usage:
-    qutip_spectrum.py '<json>'
+    qutip_spectrum.py '<json>' [SOLVER]
 
 <json> is a list of points, each an object with keys n, h, lambda, gamma_a,
 gamma_b, a, b (operator names jx, jy, jz, jp, jm) and omega (a list of
 frequencies). Prints a JSON list (same order) of lists: QuTiP's
-spectrum(H, omega, c_ops, A, B, solver="pi") at each frequency, i.e.
+spectrum(H, omega, c_ops, A, B, solver=SOLVER) at each frequency (SOLVER "pi"
+by default; "es" is QuTiP's default, a dense eigendecomposition of L), i.e.
 S_AB(w) = -2 Re Tr[A Q (L - i w)^-1 Q B rho_ss] (the convention qk spectrum
 matches; see qk_lindblad::spectra).
 
@@ -50,8 +51,9 @@ def spectrum(point, solver="pi"):
 
 def main():
     text = sys.argv[1] if len(sys.argv) > 1 else sys.stdin.read()
+    solver = sys.argv[2] if len(sys.argv) > 2 else "pi"
     points = json.loads(text)
-    print(json.dumps([spectrum(p) for p in points]))
+    print(json.dumps([spectrum(p, solver=solver) for p in points]))
 
 
 if __name__ == "__main__":

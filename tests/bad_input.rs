@@ -256,6 +256,24 @@ fn spectrum_and_gap_bad_values_are_refused_naming_the_flag() {
         (vec!["gap", "--k", "0", "-o", os], "--k"),
         (vec!["gap", "--k", "-2", "-o", os], "--k"),
         (vec!["gap", "--shift", "nan", "-o", os], "--shift"),
+        (vec!["spectrum", "--omega", "nan", "-o", os], "--omega"),
+        (vec!["spectrum", "--omega", "1,inf", "-o", os], "--omega"),
+        (vec!["spectrum", "-o", os], "--omega"),
+        (
+            vec!["spectrum", "--omega", "1", "--threads", "0", "-o", os],
+            "--threads",
+        ),
+        (
+            vec!["spectrum", "--omega", "1", "--gamma-b", "-1", "-o", os],
+            "--gamma-b",
+        ),
+        (vec!["gap", "--k", "201", "-o", os], "--k"),
+        (vec!["gap", "--k", "1.5", "-o", os], "--k"),
+        (vec!["gap", "--shift", "inf", "-o", os], "--shift"),
+        (vec!["gap", "--threads", "0", "-o", os], "--threads"),
+        // more eigenvalues than a parity block of N = 4 holds besides the
+        // steady state (12): refused before any point runs
+        (vec!["gap", "--k", "13", "-o", os], "--k"),
     ];
     for (args, flag) in cases {
         let mut full: Vec<&str> = vec![args[0]];

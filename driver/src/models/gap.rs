@@ -1,5 +1,7 @@
 //! `qk gap`: the slow modes and the Liouvillian gap of the dissipative LMG
-//! model (seed 001: critical slowing down at h₊ᶜ), per parity block.
+//! model (seed 001: critical slowing down at h₊ᶜ), per parity block. The
+//! ordering and symbolic analysis of each block are built once per N on a
+//! rank and reused by its later points of that N.
 //!
 //! For each block the `--k` eigenvalues of `L` nearest `--shift` (default a
 //! small positive real σ, to the right of the spectrum: the eigenvalues
@@ -11,7 +13,7 @@
 //! and must be below 1e-12, else the point fails. Eigenvalues are listed
 //! nearest the shift first along the trailing axis `mode`. Axes as `qk lmg`.
 
-use crate::error::{DriverError, PointError};
+use crate::error::{DriverError, InputError, PointError};
 use crate::grid::{AxisValues, Grid};
 use crate::model::{ExtraAxis, MemoryEstimate, Model, ModelArgs, ObservableSpec, Record, Task, Worker};
 use crate::models::lmg::LmgPointArgs;
@@ -19,7 +21,8 @@ use crate::models::spectrum::lmg_point;
 use crate::sysinfo::Threads;
 use clap::Args;
 use qk_lindblad::Complex64;
-use qk_lindblad::spectra::lmg::lmg_shifted_block;
+use qk_lindblad::spectra::lmg::lmg_shifted_block_reusing;
+use qk_lindblad::spectra::ShiftedBlock;
 use qk_lindblad::spectra::slow::{gap, slow_modes, SlowOptions};
 use qk_lindblad::{Arithmetic, LmgOrdering, SolveMethod};
 
@@ -52,10 +55,35 @@ fn finite(text: &str) -> Result<f64, String> {
     }
 }
 
+/// Eigenvalues of the smaller LMG parity block for `n` spins besides the
+/// steady state: the even block holds ⌈D²/2⌉ entries ρ_kl (k + l even, one
+/// of them the steady state), the odd one ⌊D²/2⌋ (D = N + 1).
+pub fn max_modes(n: usize) -> usize {
+    let d2 = (n + 1) * (n + 1);
+    (d2.div_ceil(2) - 1).min(d2 / 2)
+}
+
 impl ModelArgs for GapArgs {
     fn build(&self) -> Result<Box<dyn Model>, DriverError> {
+        let grid = Grid::new(self.point.axes());
+        if let AxisValues::Int(ns) = &grid.axes[0].values {
+            if let Some(&n) = ns.iter().min() {
+                let most = max_modes(n.max(0) as usize);
+                if self.k as usize > most {
+                    return Err(InputError::new(
+                        "--k",
+                        format!(
+                            "{} is not allowed: N = {n} has only {most} eigenvalues per parity block \
+                             besides the steady state (use --k ≤ {most} or larger N)",
+                            self.k
+                        ),
+                    )
+                    .into());
+                }
+            }
+        }
         Ok(Box::new(GapModel {
-            grid: Grid::new(self.point.axes()),
+            grid,
             k: self.k as usize,
             shift: self.shift,
             threads: self.threads,
@@ -146,12 +174,18 @@ impl Model for GapModel {
     }
 
     fn worker(&self) -> Box<dyn Worker + '_> {
-        Box::new(GapWorker { model: self })
+        Box::new(GapWorker {
+            model: self,
+            blocks: [None, None],
+        })
     }
 }
 
 struct GapWorker<'a> {
     model: &'a GapModel,
+    /// The even and odd shifted blocks of the previous point (ordering and
+    /// symbolic analysis reused by every point of the same N).
+    blocks: [Option<ShiftedBlock>; 2],
 }
 
 impl Worker for GapWorker<'_> {
@@ -169,11 +203,13 @@ impl Worker for GapWorker<'_> {
         let mut steps = 0;
         for odd in [false, true] {
             let name = if odd { "odd" } else { "even" };
-            let (mut block, t) = lmg_shifted_block(&p, odd, threads)
+            let cached = self.blocks[usize::from(odd)].take();
+            let (mut block, t) = lmg_shifted_block_reusing(&p, odd, threads, cached)
                 .map_err(|e| PointError(format!("{name} block: {e}")))?;
             let deflate = if odd { None } else { Some(&t[..]) };
-            let modes = slow_modes(&mut block, deflate, options)
-                .map_err(|e| PointError(format!("{name} block: {e}")))?;
+            let modes = slow_modes(&mut block, deflate, options);
+            self.blocks[usize::from(odd)] = Some(block);
+            let modes = modes.map_err(|e| PointError(format!("{name} block: {e}")))?;
             if modes.eigenvalues.len() != m.k {
                 return Err(PointError(format!(
                     "{name} block has only {} eigenvalues besides the steady state (--k {})",

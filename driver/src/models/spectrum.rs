@@ -1,7 +1,8 @@
 //! `qk spectrum`: correlation spectra and linear response of the dissipative
 //! LMG model (seed 001, PHYSICS.md §4–5) by quantum regression, one steady
-//! state and one symbolic analysis per grid point, the frequencies a
-//! trailing axis.
+//! state per grid point, the frequencies a trailing axis; the steady-state
+//! plan and the shifted block's ordering and symbolic analysis are built
+//! once per N on each rank and reused by its later points of that N.
 //!
 //! ```text
 //! S_AB(ω) = 2 Re ∫₀^∞ ⟨A(τ)B(0)⟩_c e^{−iωτ} dτ = −2 Re Tr[A Q (L − iω)⁻¹ Q B ρ_ss]
@@ -34,8 +35,8 @@ use crate::sysinfo::Threads;
 use clap::{Args, ValueEnum};
 use qk_lindblad::lmg::LmgParams;
 use qk_lindblad::spectra::krylov::{sweep, KrylovOptions};
-use qk_lindblad::spectra::lmg::{lmg_correlation_plan, LmgOperator};
-use qk_lindblad::spectra::SpectrumKind;
+use qk_lindblad::spectra::lmg::{lmg_correlation_plan_reusing, LmgOperator};
+use qk_lindblad::spectra::{ShiftedBlock, SpectrumKind};
 use qk_lindblad::{Arithmetic, LmgOrdering, LmgSolver, SolveMethod, SteadyStateOptions};
 
 /// Correlation spectra and linear response of the dissipative LMG model (quantum regression).
@@ -256,6 +257,7 @@ impl Model for SpectrumModel {
         Box::new(SpectrumWorker {
             model: self,
             steady: None,
+            block: None,
         })
     }
 }
@@ -263,6 +265,9 @@ impl Model for SpectrumModel {
 struct SpectrumWorker<'a> {
     model: &'a SpectrumModel,
     steady: Option<(usize, LmgSolver)>,
+    /// The shifted block of the previous point: its ordering and symbolic
+    /// analysis serve every point of the same pattern (same N).
+    block: Option<ShiftedBlock>,
 }
 
 /// The LMG point of a task (axes `n, h, lambda, gamma_a, gamma_b`).
@@ -295,23 +300,27 @@ impl Worker for SpectrumWorker<'_> {
         let (obs, state) = solver
             .solve_with_state(&p)
             .map_err(|e| PointError(format!("steady state: {e}")))?;
-        let mut plan = lmg_correlation_plan(&p, state.rho.as_ref(), m.a.into(), m.b.into(), threads)
-            .map_err(|e| PointError(format!("spectrum plan: {e}")))?;
+        let mut plan = lmg_correlation_plan_reusing(
+            &p,
+            state.rho.as_ref(),
+            m.a.into(),
+            m.b.into(),
+            threads,
+            self.block.take(),
+        )
+        .map_err(|e| PointError(format!("spectrum plan: {e}")))?;
         let kind = SpectrumKind::from(m.kind);
         let unknowns = plan.block_ref().len();
-        let (values, factorizations, steps) = match m.method {
-            SpectrumMethod::Direct => {
-                let v = plan
-                    .direct(kind, &m.omega)
-                    .map_err(|e| PointError(format!("spectrum: {e}")))?;
-                (v, m.omega.len(), 0)
-            }
-            SpectrumMethod::Krylov => {
-                let (v, rep) = sweep(&mut plan, kind, &m.omega, KrylovOptions::default())
-                    .map_err(|e| PointError(format!("spectrum: {e}")))?;
-                (v, rep.shifts + rep.direct, rep.steps)
-            }
+        let result = match m.method {
+            SpectrumMethod::Direct => plan
+                .direct(kind, &m.omega)
+                .map(|v| (v, m.omega.len(), 0)),
+            SpectrumMethod::Krylov => sweep(&mut plan, kind, &m.omega, KrylovOptions::default())
+                .map(|(v, rep)| (v, rep.shifts + rep.direct, rep.steps)),
         };
+        self.block = Some(plan.into_block());
+        let (values, factorizations, steps) =
+            result.map_err(|e| PointError(format!("spectrum: {e}")))?;
         Ok(Record::new()
             .array("re", &values.re)
             .array("im", &values.im)

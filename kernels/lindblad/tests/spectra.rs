@@ -8,7 +8,8 @@ use num_complex::Complex64;
 use qk_lindblad::lmg::LmgParams;
 use qk_lindblad::spectra::krylov::{sweep, KrylovOptions};
 use qk_lindblad::spectra::lmg::{
-    lmg_correlation_plan, lmg_operator, lmg_shifted_block, LmgOperator,
+    lmg_correlation_plan, lmg_correlation_plan_reusing, lmg_operator, lmg_shifted_block,
+    lmg_shifted_block_reusing, LmgOperator,
 };
 use qk_lindblad::spectra::reference::{dense_eigenvalues, dense_modes, dense_spectrum};
 use qk_lindblad::spectra::slow::{slow_modes, SlowOptions};
@@ -263,6 +264,82 @@ fn krylov_matches_direct() {
             assert!(rep.shifts < omegas.len() / 4, "{rep:?}");
             assert!(kry.backward_error.iter().all(|&b| b <= 1e-10));
         }
+    }
+}
+
+/// A plan's shifted block reused at other points of the same pattern (the
+/// ordering and symbolic analysis kept, new values) gives bit-identical
+/// spectra and slow modes to a new plan; a block of another pattern (other
+/// N, other parity block) is not reused.
+#[test]
+fn reused_symbolic_analysis_is_bit_identical() {
+    use LmgOperator::*;
+    let point = |n: usize, h: f64| LmgParams {
+        n,
+        h,
+        lambda: 1.0,
+        gamma_a: 0.01,
+        gamma_b: 0.05,
+    };
+    let omegas: Vec<f64> = (0..40).map(|i| -2.95 + 0.15 * i as f64).collect();
+    let mut cached = None;
+    for (n, h, a, b) in [
+        (20usize, 0.5, Jp, Jm),
+        (20, 1.3, Jp, Jm),
+        (20, 0.99, Jx, Jx),
+        (21, 0.7, Jp, Jm),
+        (21, 0.8, Jz, Jz),
+        (21, 1.1, Jz, Jz),
+    ] {
+        let p = point(n, h);
+        let rho = lmg_state(&p);
+        let mut fresh = lmg_correlation_plan(&p, rho.as_ref(), a, b, 1).unwrap();
+        let mut reused =
+            lmg_correlation_plan_reusing(&p, rho.as_ref(), a, b, 1, cached.take()).unwrap();
+        for kind in [SpectrumKind::Spectrum, SpectrumKind::Response] {
+            let (f, _) = sweep(&mut fresh, kind, &omegas, KrylovOptions::default()).unwrap();
+            let (r, _) = sweep(&mut reused, kind, &omegas, KrylovOptions::default()).unwrap();
+            assert_eq!(f, r, "N={n} h={h} {a:?},{b:?} {kind:?}");
+            assert_eq!(
+                fresh.direct(kind, &omegas[..5]).unwrap(),
+                reused.direct(kind, &omegas[..5]).unwrap()
+            );
+        }
+        cached = Some(reused.into_block());
+    }
+    // refill refuses another pattern and keeps the plan unchanged
+    let (mut odd20, _) = lmg_shifted_block(&point(20, 0.5), true, 1).unwrap();
+    let p21 = point(21, 0.5);
+    let sys = p21.system().unwrap();
+    let lb = qk_lindblad::liouvillian::BlockLiouvillian::assemble_block(
+        sys.hamiltonian(),
+        sys.collapse_ops(),
+        sys.parity(),
+        true,
+    )
+    .unwrap();
+    assert!(!odd20.refill(&lb).unwrap());
+    let even21 = qk_lindblad::liouvillian::BlockLiouvillian::assemble_block(
+        sys.hamiltonian(),
+        sys.collapse_ops(),
+        sys.parity(),
+        false,
+    )
+    .unwrap();
+    let (mut odd21, _) = lmg_shifted_block(&p21, true, 1).unwrap();
+    assert!(!odd21.refill(&even21).unwrap());
+    assert!(odd21.refill(&lb).unwrap());
+    // slow modes with a reused even block
+    let mut cached = None;
+    for h in [0.4, 1.2] {
+        let p = point(12, h);
+        let (mut fresh, t) = lmg_shifted_block(&p, false, 1).unwrap();
+        let (mut reused, _) = lmg_shifted_block_reusing(&p, false, 1, cached.take()).unwrap();
+        let o = SlowOptions::default();
+        let a = slow_modes(&mut fresh, Some(&t), o).unwrap();
+        let b = slow_modes(&mut reused, Some(&t), o).unwrap();
+        assert_eq!(a, b, "h={h}");
+        cached = Some(reused);
     }
 }
 

@@ -99,6 +99,28 @@ impl CorrelationPlan {
         ordering: impl FnOnce(&BlockLiouvillian) -> ColumnOrdering,
         threads: usize,
     ) -> Result<Self, LindbladError> {
+        Self::new_reusing(h, c_ops, parity, rho, a, b, ordering, threads, None)
+    }
+
+    /// As [`Self::new`], taking the shifted block of a previous plan
+    /// ([`Self::into_block`]) when its pattern is that of this point's block
+    /// ([`ShiftedBlock::refill`]: the ordering and symbolic analysis are
+    /// kept, `ordering` is not called); otherwise a new one is built.
+    ///
+    /// # Errors
+    /// As [`Self::new`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn new_reusing(
+        h: &CsMat<Complex64>,
+        c_ops: &[CsMat<Complex64>],
+        parity: Option<&[bool]>,
+        rho: MatRef<'_, Complex64>,
+        a: &CsMat<Complex64>,
+        b: &CsMat<Complex64>,
+        ordering: impl FnOnce(&BlockLiouvillian) -> ColumnOrdering,
+        threads: usize,
+        cached: Option<ShiftedBlock>,
+    ) -> Result<Self, LindbladError> {
         let d = h.rows();
         for (name, op) in [("A", a), ("B", b)] {
             if op.rows() != d || op.cols() != d {
@@ -127,8 +149,7 @@ impl CorrelationPlan {
             None => (false, true),
         };
         let lb = BlockLiouvillian::assemble_block(h, c_ops, parity, odd)?;
-        let order = ordering(&lb);
-        let block = ShiftedBlock::new(&lb, &order, threads)?;
+        let block = ShiftedBlock::reuse_or_new(cached, &lb, ordering, threads)?;
         let vec_idx = lb.vec_indices();
         let ij: Vec<(usize, usize)> = vec_idx.iter().map(|&v| (v % d, v / d)).collect();
         let mut pos = vec![usize::MAX; d * d];
@@ -174,6 +195,11 @@ impl CorrelationPlan {
             rho_b,
             ij,
         })
+    }
+
+    /// The plan's shifted block, for the next point ([`Self::new_reusing`]).
+    pub fn into_block(self) -> ShiftedBlock {
+        self.block
     }
 
     /// The shifted block (factorization statistics, Krylov methods).

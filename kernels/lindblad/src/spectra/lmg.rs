@@ -112,9 +112,26 @@ pub fn lmg_correlation_plan(
     b: LmgOperator,
     threads: usize,
 ) -> Result<CorrelationPlan, LindbladError> {
+    lmg_correlation_plan_reusing(p, rho, a, b, threads, None)
+}
+
+/// As [`lmg_correlation_plan`], reusing the shifted block of a previous
+/// point's plan when the pattern is the same (same `N`, same block;
+/// [`CorrelationPlan::new_reusing`]).
+///
+/// # Errors
+/// As [`CorrelationPlan::new`].
+pub fn lmg_correlation_plan_reusing(
+    p: &LmgParams,
+    rho: MatRef<'_, Complex64>,
+    a: LmgOperator,
+    b: LmgOperator,
+    threads: usize,
+    cached: Option<ShiftedBlock>,
+) -> Result<CorrelationPlan, LindbladError> {
     let sys = p.system()?;
     let (am, bm) = (lmg_operator(p.n, a)?, lmg_operator(p.n, b)?);
-    CorrelationPlan::new(
+    CorrelationPlan::new_reusing(
         sys.hamiltonian(),
         sys.collapse_ops(),
         sys.parity(),
@@ -123,6 +140,7 @@ pub fn lmg_correlation_plan(
         &bm,
         lmg_block_ordering(p.n),
         threads,
+        cached,
     )
 }
 
@@ -136,6 +154,20 @@ pub fn lmg_shifted_block(
     odd: bool,
     threads: usize,
 ) -> Result<(ShiftedBlock, Vec<Complex64>), LindbladError> {
+    lmg_shifted_block_reusing(p, odd, threads, None)
+}
+
+/// As [`lmg_shifted_block`], reusing `cached` (a block of a previous point)
+/// when the pattern is the same ([`ShiftedBlock::reuse_or_new`]).
+///
+/// # Errors
+/// As [`lmg_shifted_block`].
+pub fn lmg_shifted_block_reusing(
+    p: &LmgParams,
+    odd: bool,
+    threads: usize,
+    cached: Option<ShiftedBlock>,
+) -> Result<(ShiftedBlock, Vec<Complex64>), LindbladError> {
     let sys = p.system()?;
     let lb =
         BlockLiouvillian::assemble_block(sys.hamiltonian(), sys.collapse_ops(), sys.parity(), odd)?;
@@ -145,8 +177,8 @@ pub fn lmg_shifted_block(
         .iter()
         .map(|&v| Complex64::new(if v % d == v / d { 1.0 } else { 0.0 }, 0.0))
         .collect();
-    let order = lmg_block_ordering(p.n)(&lb);
-    Ok((ShiftedBlock::new(&lb, &order, threads)?, t))
+    let block = ShiftedBlock::reuse_or_new(cached, &lb, lmg_block_ordering(p.n), threads)?;
+    Ok((block, t))
 }
 
 /// The probe transmission `T(ν) = |1 + i (Γb/N) χ_{J+J−}(ν)|²` of seed 001

@@ -51,7 +51,9 @@
 //! # Methods
 //!
 //! - [`CorrelationPlan::direct`]: pattern, ordering and symbolic analysis of
-//!   `L_b − z` once per parameter point ([`ShiftedBlock`]), one numeric
+//!   `L_b − z` once for all frequencies ([`ShiftedBlock`]) and once for all
+//!   parameter points of the same pattern ([`CorrelationPlan::new_reusing`],
+//!   [`ShiftedBlock::refill`]: same `N`, same block), one numeric
 //!   factorization and solve (one refinement step) per frequency, the
 //!   backward error and amplification recorded per frequency, a shift on a
 //!   pole a failure ([`shifted`]).
