@@ -14,7 +14,10 @@
 //!
 //! Each rank plans once per pattern ([`qk_lindblad::ParametricSolver`]): the
 //! ordering and symbolic factorization depend only on which parameters are
-//! zero, so a sweep over nonzero values refactorizes numerically only. The
+//! zero, and the first plan is that of the grid's widest point (each
+//! parameter at its value of largest modulus), whose pattern holds every
+//! point of the grid: a sweep, through zero or not, orders and analyses
+//! once and refactorizes numerically at each point. The
 //! default method is METIS nested dissection with the multifrontal LU on
 //! the real (Hermitian-half) system, on the even block when the file gives
 //! a parity. Retry chain (as `qk lmg`): the chosen method, then
@@ -490,7 +493,7 @@ impl Model for SteadyModel {
 
 struct SteadyWorker<'a> {
     model: &'a SteadyModel,
-    /// The chosen method's plan (rebuilt when a point zeroes other terms).
+    /// The chosen method's plan (rebuilt when a point has terms it does not hold).
     plan: Option<ParametricSolver>,
     /// The last fallback plan used, with its method.
     fallback: Option<(Rung, ParametricSolver)>,

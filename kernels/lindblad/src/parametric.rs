@@ -15,10 +15,14 @@
 //! component (`w_g ≠ 0`) once on the union of their patterns
 //! ([`BlockLiouvillian`], the even block when the model has a parity), and
 //! builds the trace-constrained system, its ordering and the symbolic
-//! factorization ([`SteadyStatePlan`]). Which components are active fixes
-//! the pattern: [`ParametricSolver::accepts`] says whether a point can reuse
-//! the plan; [`ParametricSolver::solve`] forms `Σ w_g L_g` on the plan's
-//! pattern and refactorizes numerically only.
+//! factorization ([`SteadyStatePlan`]). The active components fix the
+//! pattern; a point whose active components are among the plan's has its
+//! Liouvillian inside that pattern (the others' entries are explicit
+//! zeros, which the threshold-pivoting LU handles as any small entry), so
+//! [`ParametricSolver::accepts`] it: a sweep through zero (a detuning
+//! `−1, 0, 1`) keeps its plan instead of ordering the system again at the
+//! zero and after it. [`ParametricSolver::solve`] forms `Σ w_g L_g` on the
+//! plan's pattern and refactorizes numerically only.
 //!
 //! The default ordering is [`ColumnOrdering::Metis`] (graph nested
 //! dissection, multifrontal LU) in the real formulation on the Hermitian
@@ -121,7 +125,7 @@ impl std::fmt::Debug for ParametricSolver {
 
 impl ParametricSolver {
     /// The plan for the pattern of `model` at `values` (one per parameter;
-    /// any point with the same zero parameters reuses it).
+    /// any point whose nonzero terms are among this point's reuses it).
     ///
     /// # Errors
     /// [`LindbladError::InvalidInput`] for invalid values (as
@@ -161,14 +165,15 @@ impl ParametricSolver {
         })
     }
 
-    /// Whether a point has the plan's pattern (the same active components).
+    /// Whether a point's Liouvillian lies in the plan's pattern: every
+    /// component active at the point is active in the plan.
     pub fn accepts(&self, values: &[f64]) -> bool {
         values.len() == self.model.parameters().len()
             && self
                 .components
                 .iter()
                 .zip(&self.active)
-                .all(|(c, &a)| (c.weight(values) != 0.0) == a)
+                .all(|(c, &a)| a || c.weight(values) == 0.0)
     }
 
     /// Unknowns of the solved block (complex `ρ_ij` of the even block).
@@ -207,12 +212,12 @@ impl ParametricSolver {
         (16.0 * 1024.0 * 1024.0 + factors + block + system + dense) as u64
     }
 
-    /// The steady state at `values` (which must have the plan's pattern,
+    /// The steady state at `values` (which must lie in the plan's pattern,
     /// see [`accepts`](Self::accepts)).
     ///
     /// # Errors
-    /// [`LindbladError::InvalidInput`] for invalid values or another
-    /// pattern; otherwise as [`SteadyStatePlan::solve_values`], and
+    /// [`LindbladError::InvalidInput`] for invalid values or a point
+    /// outside the pattern; otherwise as [`SteadyStatePlan::solve_values`], and
     /// [`LindbladError::Numerical`] for a non-finite observable.
     pub fn solve(&mut self, values: &[f64]) -> Result<ParametricSteadyState, LindbladError> {
         self.model
@@ -220,7 +225,7 @@ impl ParametricSolver {
             .map_err(|e| LindbladError::InvalidInput(e.to_string()))?;
         if !self.accepts(values) {
             return Err(LindbladError::InvalidInput(
-                "the point zeroes other terms than the plan's: build a new plan".into(),
+                "the point has nonzero terms the plan does not hold: build a new plan".into(),
             ));
         }
         self.values.fill(Complex64::new(0.0, 0.0));
@@ -259,7 +264,8 @@ mod tests {
     use qk_model::lmg::parametric_model;
 
     /// The LMG model through the generic path equals the dedicated solver,
-    /// for each ordering; a zero rate needs another plan.
+    /// for each ordering; a zero rate reuses the plan (and agrees with a
+    /// plan of its own), a rate the plan does not hold needs another.
     #[test]
     fn lmg_through_the_generic_path() {
         let n = 12;
@@ -301,8 +307,23 @@ mod tests {
                     );
                 }
             }
-            assert!(!s.accepts(&[0.3, 1.0, 0.0, 0.2]));
-            assert!(s.solve(&[0.3, 1.0, 0.0, 0.2]).is_err());
+            let zero_rate = [0.3, 1.0, 0.0, 0.2];
+            assert!(s.accepts(&zero_rate));
+            let reused = s.solve(&zero_rate).unwrap();
+            let mut own = ParametricSolver::new(
+                &model,
+                &zero_rate,
+                SteadyStateOptions::default(),
+                ordering.clone(),
+            )
+            .unwrap();
+            assert!(own.nnz() <= s.nnz());
+            assert!(!own.accepts(&v0));
+            assert!(own.solve(&v0).is_err());
+            let fresh = own.solve(&zero_rate).unwrap();
+            for (a, b) in reused.observables.iter().zip(&fresh.observables) {
+                assert!((a - b).norm() < 1e-11, "{ordering:?}: {a} vs {b}");
+            }
             let e = s.solve(&[0.3, 1.0, -0.01, 0.2]).unwrap_err().to_string();
             assert!(e.contains("negative rate"), "{e}");
         }
