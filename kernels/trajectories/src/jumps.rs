@@ -324,15 +324,7 @@ impl JumpRun<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sprs::TriMat;
-
-    fn op(d: usize, entries: &[(usize, usize, C)]) -> Operator {
-        let mut t = TriMat::new((d, d));
-        for &(i, j, v) in entries {
-            t.add_triplet(i, j, v);
-        }
-        t.to_csc()
-    }
+    use crate::testing::operator as op;
 
     /// A decaying qubit: the first jump happens exactly when e^{−γt} = r,
     /// i.e. at t = −ln(r)/γ with r the trajectory's draw 0.

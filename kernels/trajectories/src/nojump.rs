@@ -300,15 +300,7 @@ impl Cursor<'_> {
 mod tests {
     use super::*;
     use crate::expm::expm;
-    use sprs::TriMat;
-
-    fn op(d: usize, entries: &[(usize, usize, C)]) -> Operator {
-        let mut t = TriMat::new((d, d));
-        for &(i, j, v) in entries {
-            t.add_triplet(i, j, v);
-        }
-        t.to_csc()
-    }
+    use crate::testing::operator as op;
 
     /// Both methods against `expm` for a driven, damped three-level system,
     /// and the exceptional point of a driven decaying qubit (`Ω = γ/4`:

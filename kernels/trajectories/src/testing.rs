@@ -1,7 +1,9 @@
 //! Test support: MPI initialised once per test process (no launcher: a
-//! singleton), its use serialised by a lock.
+//! singleton), its use serialised by a lock; small sparse operators.
 
 use mpi::topology::SimpleCommunicator;
+use num_complex::Complex64;
+use qk_model::Operator;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 struct Mpi(#[allow(dead_code)] mpi::environment::Universe);
@@ -21,4 +23,13 @@ pub fn mpi_self() -> (MutexGuard<'static, ()>, SimpleCommunicator) {
         Mpi(u)
     });
     (g, SimpleCommunicator::self_comm())
+}
+
+/// A `d × d` sparse operator from `(row, column, value)` entries.
+pub fn operator(d: usize, entries: &[(usize, usize, Complex64)]) -> Operator {
+    let mut t = sprs::TriMat::new((d, d));
+    for &(i, j, v) in entries {
+        t.add_triplet(i, j, v);
+    }
+    t.to_csc()
 }
