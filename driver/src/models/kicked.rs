@@ -505,31 +505,19 @@ impl Model for KickedModel {
     }
 
     fn extra_axes(&self) -> Vec<ExtraAxis> {
-        let mut v = vec![ExtraAxis {
-            name: "kick".into(),
-            flag: "--kicks".into(),
-            values: AxisValues::Real(self.observed.iter().map(|&k| k as f64).collect()),
-            units: "kick periods".into(),
-            description: "kicks after which the time series were recorded".into(),
-        }];
-        if !self.momentum_at.is_empty() {
-            v.push(ExtraAxis {
-                name: "momentum_kick".into(),
-                flag: "--momentum-at".into(),
-                values: AxisValues::Real(self.momentum_at.iter().map(|&k| k as f64).collect()),
-                units: "kick periods".into(),
-                description: "kicks after which momentum_p1 was recorded".into(),
-            });
-            v.push(ExtraAxis {
+        kick_axes(
+            &self.observed,
+            &self.momentum_at,
+            "momentum_p1",
+            ExtraAxis {
                 name: "mode1".into(),
                 flag: "--n1".into(),
                 values: AxisValues::Int((1..=self.modes1 as i64).collect()),
                 units: "1".into(),
                 description: "sine-basis index k1 = 1…n1 of particle 1 (momentum p = ħ_eff k1)"
                     .into(),
-            });
-        }
-        v
+            },
+        )
     }
 
     fn ranks_per_task(&self) -> usize {
@@ -709,4 +697,34 @@ impl Worker for KickedWorker<'_> {
             }
         }
     }
+}
+
+/// The trailing axes of a kicked propagation: `kick` (the kicks observed) and,
+/// when momentum distributions are recorded, `momentum_kick` and the sine-mode
+/// axis `mode` of the distribution named `momentum`.
+pub(crate) fn kick_axes(
+    observed: &[usize],
+    momentum_at: &[usize],
+    momentum: &str,
+    mode: ExtraAxis,
+) -> Vec<ExtraAxis> {
+    let kicks = |ks: &[usize]| AxisValues::Real(ks.iter().map(|&k| k as f64).collect());
+    let mut v = vec![ExtraAxis {
+        name: "kick".into(),
+        flag: "--kicks".into(),
+        values: kicks(observed),
+        units: "kick periods".into(),
+        description: "kicks after which the time series were recorded".into(),
+    }];
+    if !momentum_at.is_empty() {
+        v.push(ExtraAxis {
+            name: "momentum_kick".into(),
+            flag: "--momentum-at".into(),
+            values: kicks(momentum_at),
+            units: "kick periods".into(),
+            description: format!("kicks after which {momentum} was recorded"),
+        });
+        v.push(mode);
+    }
+    v
 }

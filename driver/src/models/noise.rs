@@ -30,7 +30,7 @@ use crate::error::{DriverError, InputError, PointError};
 use crate::grid::{self, Axis, AxisValues, Grid, IntGrid, RealGrid};
 use crate::model::{ExtraAxis, Model, ModelArgs, ObservableSpec, Record, Task, Worker};
 use crate::models::kicked::{
-    at_least_one, grid_size, kicks_in_run, observed_kicks, positive_tol, GridSize,
+    at_least_one, grid_size, kick_axes, kicks_in_run, observed_kicks, positive_tol, GridSize,
 };
 use clap::Args;
 use qk_propagator::gridsize::{auto_sizes, grown_size};
@@ -241,31 +241,19 @@ impl Model for NoiseModel {
     }
 
     fn extra_axes(&self) -> Vec<ExtraAxis> {
-        let mut v = vec![ExtraAxis {
-            name: "kick".into(),
-            flag: "--kicks".into(),
-            values: AxisValues::Real(self.observed.iter().map(|&k| k as f64).collect()),
-            units: "kick periods".into(),
-            description: "kicks after which the time series were recorded".into(),
-        }];
-        if !self.momentum_at.is_empty() {
-            v.push(ExtraAxis {
-                name: "momentum_kick".into(),
-                flag: "--momentum-at".into(),
-                values: AxisValues::Real(self.momentum_at.iter().map(|&k| k as f64).collect()),
-                units: "kick periods".into(),
-                description: "kicks after which momentum was recorded".into(),
-            });
-            v.push(ExtraAxis {
+        kick_axes(
+            &self.observed,
+            &self.momentum_at,
+            "momentum",
+            ExtraAxis {
                 name: "mode".into(),
                 flag: "--n".into(),
                 values: AxisValues::Int((1..=self.modes as i64).collect()),
                 units: "1".into(),
                 description: "sine-basis index k (momentum p = ħ_eff k); a grown grid's modes above M are dropped"
                     .into(),
-            });
-        }
-        v
+            },
+        )
     }
 
     fn cost(&self, point: &[f64]) -> f64 {
