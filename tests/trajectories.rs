@@ -16,7 +16,8 @@ const CLASSICAL: [&str; 14] = [
     "--eps",
     "0,2",
     "--trajectories",
-    "45",
+    // 19 batches of 8: at 3 ranks per task every rank computes some (64 per rank and round)
+    "150",
     "--kicks",
     "8",
     "--tolerance",
@@ -34,7 +35,7 @@ const JUMPS: [&str; 14] = [
     "--gamma-b",
     "0.5",
     "--trajectories",
-    "37",
+    "150",
     "--t-end",
     "4",
     "--times",

@@ -13,10 +13,11 @@
 //! left at the end).
 //!
 //! Distribution: the `P` ranks of the point's communicator take batches in
-//! rounds, batch `gP + r` to rank `r` in round `g`; after each round the `P`
-//! partials are gathered on every rank (`MPI_Allgather`) and pushed into the
-//! tree in batch order. Every rank holds the same tree, so the result is
-//! bit-identical for any `P` and memory is one batch partial per rank plus the
+//! rounds of `B = ROUND_BATCHES` consecutive batches per rank, batches
+//! `(gP + r)·B … (gP + r)·B + B − 1` to rank `r` in round `g`; after each round
+//! the `P·B` partials are gathered on every rank (`MPI_Allgather`) and pushed
+//! into the tree in batch order. Every rank holds the same tree, so the result is
+//! bit-identical for any `P` and memory is `P·B` batch partials plus the
 //! tree's `log₂(T/BATCH)` partials — independent of `T`.
 //!
 //! A trajectory that fails (e.g. an integrator that cannot meet its tolerance)
@@ -29,6 +30,11 @@ use mpi::traits::{Communicator, CommunicatorCollectives, Root};
 
 /// Trajectories per batch (fixed: it fixes the reduction tree).
 pub const BATCH: u64 = 8;
+
+/// Consecutive batches a rank computes between two gathers. Only the
+/// distribution depends on it, not the tree: larger rounds mean fewer
+/// synchronizations and less waiting for the slowest batch of a round.
+const ROUND_BATCHES: u64 = 8;
 
 /// Sizes of what one trajectory reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -185,50 +191,56 @@ where
     let ranks = comm.size() as u64;
     let rank = comm.rank() as u64;
     let batches = trajectories.div_ceil(BATCH);
-    let rounds = batches.div_ceil(ranks);
+    let per_round = ranks * ROUND_BATCHES;
+    let rounds = batches.div_ceil(per_round);
     let width = 2 + 2 * layout.values + layout.maxima;
     let mut values = vec![0.0; layout.values];
     let mut maxima = vec![0.0; layout.maxima];
-    let mut send = Vec::with_capacity(width);
-    let mut recv = vec![0.0; width * ranks as usize];
+    let mut send = Vec::with_capacity(width * ROUND_BATCHES as usize);
+    let mut one = Vec::with_capacity(width);
+    let mut recv = vec![0.0; width * per_round as usize];
     let mut tree = Tree {
         stack: Vec::new(),
         layout,
     };
     for round in 0..rounds {
-        let batch = round * ranks + rank;
-        let mut partial = Stats::empty(layout);
+        let first = round * per_round + rank * ROUND_BATCHES;
         let mut error = None;
-        if batch < batches {
-            let end = ((batch + 1) * BATCH).min(trajectories);
-            for t in batch * BATCH..end {
-                if let Err(e) = trajectory(t, &mut values, &mut maxima) {
-                    error = Some(e);
-                    break;
+        send.clear();
+        for batch in first..first + ROUND_BATCHES {
+            let mut partial = Stats::empty(layout);
+            if batch < batches && error.is_none() {
+                let end = ((batch + 1) * BATCH).min(trajectories);
+                for t in batch * BATCH..end {
+                    if let Err(e) = trajectory(t, &mut values, &mut maxima) {
+                        error = Some(e);
+                        break;
+                    }
+                    partial.push(&values, &maxima);
                 }
-                partial.push(&values, &maxima);
             }
+            // a rank's batches after its first failure are not computed and count as failed
+            partial.encode(error.is_some(), &mut one);
+            send.extend_from_slice(&one);
         }
-        partial.encode(error.is_some(), &mut send);
         if ranks == 1 {
             recv.copy_from_slice(&send);
         } else {
             comm.all_gather_into(&send[..], &mut recv[..]);
         }
-        let mut failed_rank = None;
-        for r in 0..ranks as usize {
-            let (s, failed) = Stats::decode(layout, &recv[r * width..(r + 1) * width]);
-            if failed {
-                failed_rank = Some(r);
+        // slot k of the gathered round is batch round·per_round + k: batch order
+        for k in 0..per_round {
+            if round * per_round + k >= batches {
                 break;
+            }
+            let slot = &recv[k as usize * width..(k as usize + 1) * width];
+            let (s, failed) = Stats::decode(layout, slot);
+            if failed {
+                let r = (k / ROUND_BATCHES) as usize;
+                return Err(share_error(comm, r, error));
             }
             tree.push(s);
         }
-        if let Some(r) = failed_rank {
-            return Err(share_error(comm, r, error));
-        }
-        // empty partials of ranks beyond the last batch are pushed too: they
-        // only occur in the last round, where they change nothing (⊕ identity)
     }
     Ok(tree.finish())
 }
