@@ -36,9 +36,37 @@ fn private_mpi_tmpdir() -> PathBuf {
     dir
 }
 
+/// Children get no file of the test process beyond stdio.
+///
+/// HDF5 opens files without `O_CLOEXEC`. The tests of one binary run as threads of one
+/// process, so a child spawned by one test while another test has an HDF5 file open
+/// inherits that file's descriptor and, with it, HDF5's `flock` on the file: the other
+/// test's next `qk --resume` then finds the file locked ("unable to lock file, errno = 11")
+/// until the unrelated child exits. Marking every descriptor above stdio close-on-exec in
+/// the child (after fork, before exec) removes that cross-test coupling.
+pub fn no_inherited_files(c: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+    // SAFETY: the closure runs between fork and exec and only makes the async-signal-safe
+    // system calls close_range and fcntl.
+    unsafe {
+        c.pre_exec(|| {
+            let all = libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, CLOSE_RANGE_CLOEXEC);
+            if all != 0 {
+                // kernels before 5.11: one descriptor at a time
+                for fd in 3..65536 {
+                    libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
 /// `qk ARGS` as one process (no launcher).
 pub fn qk_cmd(args: &[&str]) -> Command {
     let mut c = Command::new(qk());
+    no_inherited_files(&mut c);
     c.args(args)
         .env("QK_PROGRESS_INTERVAL", "3600")
         .env("OMPI_MCA_orte_tmpdir_base", private_mpi_tmpdir());
@@ -48,6 +76,7 @@ pub fn qk_cmd(args: &[&str]) -> Command {
 /// `mpirun -n ranks qk ARGS`.
 pub fn mpirun_cmd(ranks: usize, args: &[&str]) -> Command {
     let mut c = Command::new("mpirun");
+    no_inherited_files(&mut c);
     c.args([
         "-n",
         &ranks.to_string(),
@@ -69,7 +98,10 @@ pub fn mpirun_cmd(ranks: usize, args: &[&str]) -> Command {
 }
 
 pub fn run(mut c: Command) -> Output {
-    c.stdin(Stdio::null()).output().expect("failed to start")
+    no_inherited_files(&mut c)
+        .stdin(Stdio::null())
+        .output()
+        .expect("failed to start")
 }
 
 /// Run and require success, echoing stderr on failure.
