@@ -13,9 +13,10 @@
 //! left at the end).
 //!
 //! Distribution: the `P` ranks of the point's communicator take batches in
-//! rounds of `B = ROUND_BATCHES` consecutive batches per rank, batches
-//! `(gP + r)·B … (gP + r)·B + B − 1` to rank `r` in round `g`; after each round
-//! the `P·B` partials are gathered on every rank (`MPI_Allgather`) and pushed
+//! rounds of `B` consecutive batches per rank, `B = min(ROUND_BATCHES, ⌈R/P⌉)`
+//! for the `R` batches not yet taken (so a short ensemble is still shared evenly):
+//! batches `s + rB … s + rB + B − 1` to rank `r` in the round starting at batch `s`;
+//! after each round the `P·B` partials are gathered on every rank (`MPI_Allgather`) and pushed
 //! into the tree in batch order. Every rank holds the same tree, so the result is
 //! bit-identical for any `P` and memory is `P·B` batch partials plus the
 //! tree's `log₂(T/BATCH)` partials — independent of `T`.
@@ -119,8 +120,8 @@ impl Stats {
         out
     }
 
+    /// Append the partial (count, failed flag, mean, M2, max) to `buf`.
     fn encode(&self, failed: bool, buf: &mut Vec<f64>) {
-        buf.clear();
         buf.push(self.count as f64);
         buf.push(if failed { 1.0 } else { 0.0 });
         buf.extend_from_slice(&self.mean);
@@ -191,23 +192,23 @@ where
     let ranks = comm.size() as u64;
     let rank = comm.rank() as u64;
     let batches = trajectories.div_ceil(BATCH);
-    let per_round = ranks * ROUND_BATCHES;
-    let rounds = batches.div_ceil(per_round);
     let width = 2 + 2 * layout.values + layout.maxima;
     let mut values = vec![0.0; layout.values];
     let mut maxima = vec![0.0; layout.maxima];
     let mut send = Vec::with_capacity(width * ROUND_BATCHES as usize);
-    let mut one = Vec::with_capacity(width);
-    let mut recv = vec![0.0; width * per_round as usize];
+    let mut recv = vec![0.0; width * (ranks * ROUND_BATCHES) as usize];
     let mut tree = Tree {
         stack: Vec::new(),
         layout,
     };
-    for round in 0..rounds {
-        let first = round * per_round + rank * ROUND_BATCHES;
+    let mut start = 0;
+    while start < batches {
+        let per_rank = ROUND_BATCHES.min((batches - start).div_ceil(ranks));
+        let per_round = ranks * per_rank;
+        let first = start + rank * per_rank;
         let mut error = None;
         send.clear();
-        for batch in first..first + ROUND_BATCHES {
+        for batch in first..first + per_rank {
             let mut partial = Stats::empty(layout);
             if batch < batches && error.is_none() {
                 let end = ((batch + 1) * BATCH).min(trajectories);
@@ -220,27 +221,25 @@ where
                 }
             }
             // a rank's batches after its first failure are not computed and count as failed
-            partial.encode(error.is_some(), &mut one);
-            send.extend_from_slice(&one);
+            partial.encode(error.is_some(), &mut send);
         }
+        let gathered = &mut recv[..width * per_round as usize];
         if ranks == 1 {
-            recv.copy_from_slice(&send);
+            gathered.copy_from_slice(&send);
         } else {
-            comm.all_gather_into(&send[..], &mut recv[..]);
+            comm.all_gather_into(&send[..], gathered);
         }
-        // slot k of the gathered round is batch round·per_round + k: batch order
-        for k in 0..per_round {
-            if round * per_round + k >= batches {
-                break;
-            }
-            let slot = &recv[k as usize * width..(k as usize + 1) * width];
+        // slot k of the gathered round is batch start + k: batch order
+        for k in 0..per_round.min(batches - start) {
+            let slot = &gathered[k as usize * width..(k as usize + 1) * width];
             let (s, failed) = Stats::decode(layout, slot);
             if failed {
-                let r = (k / ROUND_BATCHES) as usize;
+                let r = (k / per_rank) as usize;
                 return Err(share_error(comm, r, error));
             }
             tree.push(s);
         }
+        start += per_round;
     }
     Ok(tree.finish())
 }
