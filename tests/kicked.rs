@@ -270,6 +270,7 @@ fn kicked_bad_input_exits_2() {
         (vec!["--hbar", "0"], "--hbar"),
         (vec!["--hbar", "-0.1"], "--hbar"),
         (vec!["--mass", "0"], "--mass"),
+        (vec!["--lambda", "-1"], "--lambda"),
         (vec!["--n1", "0"], "--n1"),
         (vec!["--n2", "-3"], "--n2"),
         (vec!["--n1", "5,7"], "--n1"),

@@ -22,6 +22,7 @@ use crate::grid::{self, Axis, AxisValues, Grid, IntGrid, RealGrid};
 use crate::model::{
     enum_option, ExtraAxis, Model, ModelArgs, ObservableSpec, Record, Task, Worker,
 };
+use super::two_particles::{TwoParticleArgs, DIMENSIONLESS};
 use clap::{Args, ValueEnum};
 use qk_trajectories::classical::{ClassicalParams, ClassicalRun, Histogram, MeanErr};
 use qk_trajectories::integrator::{IntegratorOptions, Order};
@@ -30,21 +31,9 @@ use qk_trajectories::TrajectoryError;
 /// Ensembles of two classical kicked particles in an infinite well (Monte Carlo, MPI-distributed).
 #[derive(Args, Debug)]
 pub struct ClassicalArgs {
-    /// Mass m > 0 of particle 2; particle 1 has mass 1 (grid).
-    #[arg(long = "mass", value_name = "GRID", allow_hyphen_values = true, value_parser = grid::positive)]
-    pub mass: RealGrid,
-    /// Interaction strength ε of ε exp(−λ(x1−x2)²) (grid).
-    #[arg(long = "eps", value_name = "GRID", allow_hyphen_values = true)]
-    pub eps: RealGrid,
-    /// Kick strength K1 on particle 1 (grid).
-    #[arg(long = "k1", value_name = "GRID", default_value = "1.8", allow_hyphen_values = true)]
-    pub k1: RealGrid,
-    /// Kick strength K2 on particle 2 (grid).
-    #[arg(long = "k2", value_name = "GRID", default_value = "0", allow_hyphen_values = true)]
-    pub k2: RealGrid,
-    /// Interaction range parameter λ ≥ 0 (grid).
-    #[arg(long = "lambda", value_name = "GRID", default_value = "10", allow_hyphen_values = true, value_parser = grid::non_negative)]
-    pub lambda: RealGrid,
+    /// Mass, interaction and kick strengths (`--mass --eps --k1 --k2 --lambda`).
+    #[command(flatten)]
+    pub particles: TwoParticleArgs,
     /// Width W ≥ 0 of the uniform kick noise δK ∈ [−W/2, W/2] on K1 (grid).
     #[arg(long = "noise-width", value_name = "GRID", default_value = "0", allow_hyphen_values = true, value_parser = grid::non_negative)]
     pub noise_width: RealGrid,
@@ -121,15 +110,10 @@ pub struct ClassicalModel {
 
 impl ClassicalModel {
     pub fn new(a: &ClassicalArgs) -> Result<Self, DriverError> {
-        let dimless = "1 (dimensionless units of seed 002)";
-        let axes = vec![
-            Axis::real("mass", "--mass", &a.mass, dimless, "mass m of particle 2 (particle 1 has mass 1)"),
-            Axis::real("eps", "--eps", &a.eps, dimless, "interaction strength ε of ε exp(−λ(x1−x2)²)"),
-            Axis::real("k1", "--k1", &a.k1, dimless, "kick strength K1 of K1 cos x1 Σδ(t−n)"),
-            Axis::real("k2", "--k2", &a.k2, dimless, "kick strength K2 of K2 cos x2 Σδ(t−n)"),
-            Axis::real("lambda", "--lambda", &a.lambda, dimless, "range parameter λ of exp(−λ(x1−x2)²)"),
-            Axis::real("noise_width", "--noise-width", &a.noise_width, dimless, "width W of the uniform noise δK ∈ [−W/2, W/2] on K1"),
-        ];
+        let mut axes = a.particles.axes().to_vec();
+        axes.extend([
+            Axis::real("noise_width", "--noise-width", &a.noise_width, DIMENSIONLESS, "width W of the uniform noise δK ∈ [−W/2, W/2] on K1"),
+        ]);
         let trajectories = at_least_one("--trajectories", a.trajectories)? as u64;
         let kicks = at_least_one("--kicks", a.kicks)?;
         let observe_every = at_least_one("--observe-every", a.observe_every)?;

@@ -46,6 +46,7 @@ use crate::model::{
     enum_option, ExtraAxis, MemoryEstimate, Model, ModelArgs, ObservableSpec, Record, Task,
     Worker,
 };
+use super::two_particles::{TwoParticleArgs, DIMENSIONLESS};
 use clap::{Args, ValueEnum};
 use qk_propagator::{Interaction, KickedParams, Propagator};
 
@@ -55,36 +56,9 @@ pub struct KickedArgs {
     /// Effective Planck constant ħ_eff > 0 (grid).
     #[arg(long = "hbar", value_name = "GRID", allow_hyphen_values = true, value_parser = grid::positive)]
     pub hbar: RealGrid,
-    /// Mass m > 0 of particle 2; particle 1 has mass 1 (grid).
-    #[arg(long = "mass", value_name = "GRID", allow_hyphen_values = true, value_parser = grid::positive)]
-    pub mass: RealGrid,
-    /// Interaction strength ε of ε exp(−λ(x1−x2)²) (grid).
-    #[arg(long = "eps", value_name = "GRID", allow_hyphen_values = true)]
-    pub eps: RealGrid,
-    /// Kick strength K1 on particle 1 (grid).
-    #[arg(
-        long = "k1",
-        value_name = "GRID",
-        default_value = "1.8",
-        allow_hyphen_values = true
-    )]
-    pub k1: RealGrid,
-    /// Kick strength K2 on particle 2 (grid).
-    #[arg(
-        long = "k2",
-        value_name = "GRID",
-        default_value = "0",
-        allow_hyphen_values = true
-    )]
-    pub k2: RealGrid,
-    /// Interaction range parameter λ (grid).
-    #[arg(
-        long = "lambda",
-        value_name = "GRID",
-        default_value = "10",
-        allow_hyphen_values = true
-    )]
-    pub lambda: RealGrid,
+    /// Mass, interaction and kick strengths (`--mass --eps --k1 --k2 --lambda`).
+    #[command(flatten)]
+    pub particles: TwoParticleArgs,
     /// Interior grid points along x1: one value ≥ 1, or `auto` (from the classical momentum reach, grown when the tail check fails).
     #[arg(long = "n1", value_name = "N1|auto", allow_hyphen_values = true, value_parser = grid_size)]
     pub n1: GridSize,
@@ -276,49 +250,14 @@ pub(crate) fn at_least_one(flag: &str, v: i64) -> Result<usize, InputError> {
 
 impl KickedModel {
     pub fn new(a: &KickedArgs) -> Result<Self, DriverError> {
-        let dimless = "1 (dimensionless units of seed 002)";
         let hbar = Axis::real(
             "hbar",
             "--hbar",
             &a.hbar,
-            dimless,
+            DIMENSIONLESS,
             "effective Planck constant ħ_eff",
         );
-        let mass = Axis::real(
-            "mass",
-            "--mass",
-            &a.mass,
-            dimless,
-            "mass m of particle 2 (particle 1 has mass 1)",
-        );
-        let eps = Axis::real(
-            "eps",
-            "--eps",
-            &a.eps,
-            dimless,
-            "interaction strength ε of ε exp(−λ(x1−x2)²)",
-        );
-        let k1 = Axis::real(
-            "k1",
-            "--k1",
-            &a.k1,
-            dimless,
-            "kick strength K1 of K1 cos x1 Σδ(t−n)",
-        );
-        let k2 = Axis::real(
-            "k2",
-            "--k2",
-            &a.k2,
-            dimless,
-            "kick strength K2 of K2 cos x2 Σδ(t−n)",
-        );
-        let lambda = Axis::real(
-            "lambda",
-            "--lambda",
-            &a.lambda,
-            dimless,
-            "range parameter λ of exp(−λ(x1−x2)²)",
-        );
+        let [mass, eps, k1, k2, lambda] = a.particles.axes();
         let n1_axis = size_axis(
             "n1",
             "--n1",

@@ -26,6 +26,9 @@ macro_rules! register_models {
     };
 }
 
+/// The flag group and axes of the two-kicked-particle models.
+pub mod two_particles;
+
 register_models! {
     lmg => Lmg(LmgArgs),
     spectrum => Spectrum(SpectrumArgs),

@@ -49,6 +49,7 @@ use crate::model::{
     DerivedColumn, DerivedGroup, ExtraAxis, MemoryEstimate, Model, ModelArgs, ObservableSpec,
     Record, SweepResults, Task, Worker,
 };
+use super::two_particles::TwoParticleArgs;
 use clap::Args;
 use std::collections::HashMap;
 use threshold::{first_crossing, Crossing, Sample};
@@ -59,21 +60,9 @@ pub struct TransitionArgs {
     /// Effective Planck constant ħ_eff > 0 (grid).
     #[arg(long = "hbar", value_name = "GRID", allow_hyphen_values = true, value_parser = grid::positive)]
     pub hbar: RealGrid,
-    /// Mass m > 0 of particle 2; particle 1 has mass 1 (grid).
-    #[arg(long = "mass", value_name = "GRID", allow_hyphen_values = true, value_parser = grid::positive)]
-    pub mass: RealGrid,
-    /// Interaction strength ε of ε exp(−λ(x1−x2)²) (grid).
-    #[arg(long = "eps", value_name = "GRID", allow_hyphen_values = true)]
-    pub eps: RealGrid,
-    /// Kick strength K1 on particle 1 (grid).
-    #[arg(long = "k1", value_name = "GRID", default_value = "1.8", allow_hyphen_values = true)]
-    pub k1: RealGrid,
-    /// Kick strength K2 on particle 2 (grid).
-    #[arg(long = "k2", value_name = "GRID", default_value = "0", allow_hyphen_values = true)]
-    pub k2: RealGrid,
-    /// Interaction range parameter λ ≥ 0 (grid).
-    #[arg(long = "lambda", value_name = "GRID", default_value = "10", allow_hyphen_values = true, value_parser = grid::non_negative)]
-    pub lambda: RealGrid,
+    /// Mass, interaction and kick strengths (`--mass --eps --k1 --k2 --lambda`).
+    #[command(flatten)]
+    pub particles: TwoParticleArgs,
     /// Number of kicks of both runs, ≥ 1 (D = ⟨p1²⟩(T)/T at T = kicks).
     #[arg(long = "kicks", value_name = "K", allow_hyphen_values = true)]
     pub kicks: i64,
@@ -168,11 +157,7 @@ impl TransitionModel {
         }
         let kicked = KickedModel::new(&KickedArgs {
             hbar: a.hbar.clone(),
-            mass: a.mass.clone(),
-            eps: a.eps.clone(),
-            k1: a.k1.clone(),
-            k2: a.k2.clone(),
-            lambda: a.lambda.clone(),
+            particles: a.particles.clone(),
             n1: a.n1,
             n2: a.n2,
             tail_tol: a.tail_tol,
@@ -187,11 +172,7 @@ impl TransitionModel {
         })?
         .without_purity();
         let classical = ClassicalModel::new(&ClassicalArgs {
-            mass: a.mass.clone(),
-            eps: a.eps.clone(),
-            k1: a.k1.clone(),
-            k2: a.k2.clone(),
-            lambda: a.lambda.clone(),
+            particles: a.particles.clone(),
             noise_width: RealGrid(vec![0.0]),
             trajectories: a.trajectories,
             kicks: a.kicks,
