@@ -76,7 +76,7 @@ fn bit_identical_over_ranks(base: &[&str], name: &str) {
     run_ok(qk_cmd(&strs(&with_output(base, &serial, &[]))));
     let reference = results(&serial);
     assert!(reference.len() >= 6);
-    for (ranks, per_task) in [(2, "2"), (3, "3"), (3, "1")] {
+    for (ranks, per_task) in [(2, "2"), (3, "3"), (3, "1"), (2, "auto")] {
         let out = dir.join(format!("r{ranks}-{per_task}.h5"));
         run_ok(mpirun_cmd(
             ranks,
@@ -341,6 +341,8 @@ fn bad_input_exits_2_naming_the_flag() {
         ("--initial", "sideways"),
         ("--gamma-b", "-0.1"),
         ("--lambda", "0"),
+        ("--ranks-per-task", "0"),
+        ("--ranks-per-task", "automatic"),
     ];
     let jumps: Vec<(Vec<&str>, &str)> = spoiled
         .iter()
@@ -418,7 +420,8 @@ fn plot_classical_renders_a_real_file() {
 fn classical_bad_values_exit_2_naming_the_flag() {
     let dir = scratch("classical-bad");
     let out = dir.join("x.h5");
-    let cases: [(&str, &str); 12] = [
+    let cases: [(&str, &str); 13] = [
+        ("--ranks-per-task", "-2"),
         ("--mass", "0"),
         ("--mass", "1:2:0"),
         ("--eps", "nan"),

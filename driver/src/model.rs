@@ -213,8 +213,8 @@ pub trait Model: Sync {
         1.0
     }
     /// Ranks that compute one point together (a sub-communicator of that size).
-    fn ranks_per_task(&self) -> usize {
-        1
+    fn ranks_per_task(&self) -> RanksPerTask {
+        RanksPerTask::Fixed(1)
     }
     /// Peak memory of one rank (see [`MemoryEstimate`]); `None` when negligible. The
     /// driver multiplies it by the ranks placed on each node and compares with the
@@ -246,4 +246,95 @@ pub fn spelled<E: clap::ValueEnum>(value: &E) -> String {
 /// on the command line.
 pub fn enum_option<E: clap::ValueEnum>(name: &str, value: &E) -> (String, String) {
     (name.to_string(), spelled(value))
+}
+
+/// How many ranks compute one point together (`--ranks-per-task R|auto`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RanksPerTask {
+    /// Exactly this many; it must divide the number of ranks.
+    Fixed(usize),
+    /// Chosen per run from the ranks and the points to compute (see [`Self::resolve`]);
+    /// only for models whose results do not depend on it.
+    Auto,
+}
+
+impl RanksPerTask {
+    /// The group size for `ranks` MPI ranks and `points` pending points.
+    ///
+    /// `Auto` takes the divisor `g` of `ranks` (number of groups) that minimizes
+    /// ⌈points/g⌉·g — the sweep's length in units of one point on all ranks, for points of
+    /// equal cost that parallelize perfectly — preferring more, smaller groups on a tie:
+    /// a single point gets every rank, a sweep of at least as many points as ranks gets
+    /// one rank per point. Where rank 0 cannot compute beside coordinating (no
+    /// `MPI_THREAD_MULTIPLE`) it stays at one rank per point.
+    pub fn resolve(self, ranks: usize, points: usize, rank0_can_share: bool) -> usize {
+        match self {
+            RanksPerTask::Fixed(r) => r,
+            RanksPerTask::Auto if !rank0_can_share => 1,
+            RanksPerTask::Auto => {
+                let points = points.max(1);
+                let groups = (1..=ranks)
+                    .filter(|g| ranks % g == 0)
+                    .min_by_key(|&g| (points.div_ceil(g) * g, std::cmp::Reverse(g)))
+                    .unwrap_or(1);
+                ranks / groups
+            }
+        }
+    }
+
+    /// Parse `--ranks-per-task`: `auto` or a whole number ≥ 1.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text == "auto" {
+            return Ok(RanksPerTask::Auto);
+        }
+        match text.parse::<usize>() {
+            Ok(r) if r >= 1 => Ok(RanksPerTask::Fixed(r)),
+            _ => Err(format!("{text:?} is not a whole number ≥ 1 or auto")),
+        }
+    }
+}
+
+impl std::fmt::Display for RanksPerTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            RanksPerTask::Fixed(r) => write!(f, "{r}"),
+            RanksPerTask::Auto => f.write_str("auto"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod ranks_per_task_tests {
+    use super::RanksPerTask::{Auto, Fixed};
+
+    #[test]
+    fn auto_gives_a_single_point_every_rank_and_a_sweep_one_rank_per_point() {
+        assert_eq!(Auto.resolve(2, 1, true), 2);
+        assert_eq!(Auto.resolve(4, 1, true), 4);
+        assert_eq!(Auto.resolve(4, 2, true), 2);
+        assert_eq!(Auto.resolve(4, 3, true), 4); // 3 rounds of ¼ beat 2 rounds of ½
+        assert_eq!(Auto.resolve(3, 2, true), 3);
+        assert_eq!(Auto.resolve(2, 2, true), 1);
+        assert_eq!(Auto.resolve(2, 1000, true), 1);
+        assert_eq!(Auto.resolve(6, 4, true), 3); // 2 groups × 2 rounds = 4 < 6
+        assert_eq!(Auto.resolve(1, 1, true), 1);
+        assert_eq!(Auto.resolve(2, 0, true), 2);
+        assert_eq!(Auto.resolve(4, 1, false), 1);
+        assert_eq!(Fixed(2).resolve(4, 1000, true), 2);
+        for ranks in 1..=12 {
+            for points in 0..30 {
+                assert_eq!(ranks % Auto.resolve(ranks, points, true), 0);
+            }
+        }
+    }
+
+    #[test]
+    fn parse_takes_auto_or_a_positive_count() {
+        use super::RanksPerTask;
+        assert_eq!(RanksPerTask::parse("auto").unwrap(), Auto);
+        assert_eq!(RanksPerTask::parse("3").unwrap(), Fixed(3));
+        for bad in ["0", "-1", "two", "", "1.5"] {
+            assert!(RanksPerTask::parse(bad).is_err(), "{bad}");
+        }
+    }
 }

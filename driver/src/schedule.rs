@@ -259,6 +259,7 @@ fn received_result(
 pub fn run_sweep(
     world: &SimpleCommunicator,
     threading: mpi::Threading,
+    ranks_per_task: usize,
     model: &dyn Model,
     layout: &RecordLayout,
     pending: Vec<usize>,
@@ -266,7 +267,7 @@ pub fn run_sweep(
 ) -> Result<(), DriverError> {
     let size = world.size() as usize;
     let rank = world.rank();
-    let r = model.ranks_per_task();
+    let r = ranks_per_task;
     if r == 0 || size % r != 0 {
         return Err(DriverError::Mpi(format!(
             "ranks per task {r} does not divide the {size} ranks"
@@ -363,7 +364,7 @@ fn coordinate(
     group: Option<SimpleCommunicator>,
     sink: &mut dyn Sink,
 ) -> Result<(), DriverError> {
-    let r = model.ranks_per_task();
+    let r = group.as_ref().map_or(1, |g| g.size() as usize);
     let size = world.size() as usize;
     let mut queue: VecDeque<usize> = {
         let mut p = pending;

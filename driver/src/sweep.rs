@@ -6,7 +6,7 @@ use crate::cli::OutputArgs;
 use crate::error::{DriverError, InputError};
 use crate::file_safety::{self, OutputLock};
 use crate::limits::{self, NodeMemory};
-use crate::model::Model;
+use crate::model::{Model, RanksPerTask};
 use crate::output;
 use crate::progress;
 use crate::record::RecordLayout;
@@ -155,19 +155,23 @@ pub fn run(model: &dyn Model, out: &OutputArgs, command_line: String) -> ExitCod
     };
     let memory = check_node_memory(&world, model, &layout);
 
-    let r = model.ranks_per_task();
+    let requested = model.ranks_per_task();
     // Rank 0 checks the output, locks it and opens it; everyone learns the verdict.
     let mut prepared: Option<(OutputLock, output::Output, Vec<usize>)> = None;
     let mut verdict: u8 = 0;
     if rank == 0 {
         let prepare = || -> Result<(OutputLock, output::Output, Vec<usize>), DriverError> {
             memory?;
-            if size % r != 0 {
-                return Err(InputError::new(
-                    "--ranks-per-task",
-                    format!("{r} does not divide the {size} MPI ranks; choose a divisor of {size}"),
-                )
-                .into());
+            if let RanksPerTask::Fixed(r) = requested {
+                if size % r != 0 {
+                    return Err(InputError::new(
+                        "--ranks-per-task",
+                        format!(
+                            "{r} does not divide the {size} MPI ranks; choose a divisor of {size}"
+                        ),
+                    )
+                    .into());
+                }
             }
             let path = file_safety::resolve(&out.output)?;
             file_safety::check_output_path(&path, out.resume, out.force)?;
@@ -205,6 +209,13 @@ pub fn run(model: &dyn Model, out: &OutputArgs, command_line: String) -> ExitCod
     if verdict != 0 {
         return ExitCode::from(verdict);
     }
+    // the group size, from the points this run computes (known on rank 0 after a resume)
+    let mut ranks_per_task = prepared.as_ref().map_or(0, |(_, _, pending)| {
+        let shares = schedule::rank0_computes(2, threading);
+        requested.resolve(size, pending.len(), shares) as u64
+    });
+    world.process_at_rank(0).broadcast_into(&mut ranks_per_task);
+    let ranks_per_task = ranks_per_task as usize;
 
     let start = Instant::now();
     let total = model.grid().len();
@@ -215,7 +226,15 @@ pub fn run(model: &dyn Model, out: &OutputArgs, command_line: String) -> ExitCod
             model,
             quiet: out.quiet,
         };
-        let r = schedule::run_sweep(&world, threading, model, &layout, pending, &mut writer);
+        let r = schedule::run_sweep(
+            &world,
+            threading,
+            ranks_per_task,
+            model,
+            &layout,
+            pending,
+            &mut writer,
+        );
         // what finished is written whatever happened to the sweep
         let committed = writer.output.commit();
         let r = r.and(committed);
@@ -250,9 +269,15 @@ pub fn run(model: &dyn Model, out: &OutputArgs, command_line: String) -> ExitCod
             Ok(())
         })
     } else {
-        let r = schedule::run_sweep(&world, threading, model, &layout, Vec::new(), &mut |_| {
-            Ok(())
-        });
+        let r = schedule::run_sweep(
+            &world,
+            threading,
+            ranks_per_task,
+            model,
+            &layout,
+            Vec::new(),
+            &mut |_| Ok(()),
+        );
         if r.is_ok() && signals::interrupted() {
             return ExitCode::from(signals::EXIT_INTERRUPTED);
         }

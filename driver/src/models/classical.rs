@@ -13,13 +13,14 @@
 //! `--tolerance` fails), `max_substeps`, `substeps_per_period`.
 //!
 //! Trajectories of a point are spread over the `--ranks-per-task` ranks that
-//! compute it; results are bit-identical for any rank count and after
+//! compute it (`auto`: all ranks for a single point, see [`RanksPerTask::resolve`]); results are bit-identical for any rank count and after
 //! `--resume` (random streams keyed by the point's full-grid index).
 
 use super::kicked::at_least_one;
 use crate::error::{DriverError, InputError, PointError};
 use crate::grid::{self, Axis, AxisValues, Grid, IntGrid, RealGrid};
 use crate::model::{
+    RanksPerTask,
     enum_option, ExtraAxis, Model, ModelArgs, ObservableSpec, Record, Task, Worker,
 };
 use super::two_particles::{TwoParticleArgs, DIMENSIONLESS};
@@ -70,9 +71,11 @@ pub struct ClassicalArgs {
     /// Keep --substeps fixed (no adaptation; the point still fails above --tolerance).
     #[arg(long = "fixed-steps")]
     pub fixed_steps: bool,
-    /// MPI ranks that share one point's trajectories (must divide the rank count).
-    #[arg(long = "ranks-per-task", value_name = "R", default_value_t = 1, allow_hyphen_values = true)]
-    pub ranks_per_task: i64,
+    /// MPI ranks that share one point's trajectories: a divisor of the rank count, or
+    /// `auto` (every rank for a single point, one rank per point for a sweep of many;
+    /// results are bit-identical for any choice).
+    #[arg(long = "ranks-per-task", value_name = "R|auto", default_value = "auto", allow_hyphen_values = true, value_parser = RanksPerTask::parse)]
+    pub ranks_per_task: RanksPerTask,
 }
 
 /// `--order`.
@@ -105,7 +108,7 @@ pub struct ClassicalModel {
     trajectories: u64,
     observe_every: usize,
     order: OrderArg,
-    ranks_per_task: usize,
+    ranks_per_task: RanksPerTask,
 }
 
 impl ClassicalModel {
@@ -118,7 +121,7 @@ impl ClassicalModel {
         let kicks = at_least_one("--kicks", a.kicks)?;
         let observe_every = at_least_one("--observe-every", a.observe_every)?;
         let substeps = at_least_one("--substeps", a.substeps)? as u64;
-        let ranks_per_task = at_least_one("--ranks-per-task", a.ranks_per_task)?;
+        let ranks_per_task = a.ranks_per_task;
         if !(a.tolerance.is_finite() && a.tolerance > 0.0) {
             return Err(InputError::new("--tolerance", format!("{} is not allowed: must be positive", a.tolerance)).into());
         }
@@ -280,7 +283,7 @@ impl Model for ClassicalModel {
         }
     }
 
-    fn ranks_per_task(&self) -> usize {
+    fn ranks_per_task(&self) -> RanksPerTask {
         self.ranks_per_task
     }
 

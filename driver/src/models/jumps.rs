@@ -13,6 +13,7 @@ use super::kicked::at_least_one;
 use crate::error::{DriverError, InputError, PointError};
 use crate::grid::{self, Axis, AxisValues, Grid, IntGrid, RealGrid};
 use crate::model::{
+    RanksPerTask,
     enum_option, ExtraAxis, MemoryEstimate, Model, ModelArgs, ObservableSpec, Record, Task,
     Worker,
 };
@@ -57,9 +58,11 @@ pub struct JumpsArgs {
     /// Run seed of the random streams (recorded; the same seed reproduces the ensemble).
     #[arg(long = "seed", value_name = "S", default_value_t = qk_trajectories::rng::DEFAULT_SEED)]
     pub seed: u64,
-    /// MPI ranks that share one point's trajectories (must divide the rank count).
-    #[arg(long = "ranks-per-task", value_name = "R", default_value_t = 1, allow_hyphen_values = true)]
-    pub ranks_per_task: i64,
+    /// MPI ranks that share one point's trajectories: a divisor of the rank count, or
+    /// `auto` (every rank for a single point, one rank per point for a sweep of many;
+    /// results are bit-identical for any choice).
+    #[arg(long = "ranks-per-task", value_name = "R|auto", default_value = "auto", allow_hyphen_values = true, value_parser = RanksPerTask::parse)]
+    pub ranks_per_task: RanksPerTask,
 }
 
 /// `--initial`.
@@ -82,7 +85,7 @@ pub struct JumpsModel {
     times: usize,
     initial: InitialArg,
     seed: u64,
-    ranks_per_task: usize,
+    ranks_per_task: RanksPerTask,
 }
 
 impl JumpsModel {
@@ -104,7 +107,7 @@ impl JumpsModel {
         }
         let times = usize::try_from(a.times).map_err(|_| InputError::new("--times", "too large"))?;
         crate::limits::check_record_bytes("--times", &format!("{times} output times"), (10 * times as u64).saturating_mul(8))?;
-        let ranks_per_task = at_least_one("--ranks-per-task", a.ranks_per_task)?;
+        let ranks_per_task = a.ranks_per_task;
         Ok(JumpsModel {
             grid: Grid::new(axes),
             trajectories,
@@ -178,7 +181,7 @@ impl Model for JumpsModel {
         (point[0] + 1.0).powi(2)
     }
 
-    fn ranks_per_task(&self) -> usize {
+    fn ranks_per_task(&self) -> RanksPerTask {
         self.ranks_per_task
     }
 

@@ -43,6 +43,7 @@
 use crate::error::{DriverError, InputError, PointError};
 use crate::grid::{self, Axis, AxisValues, Grid, IntGrid, RealGrid};
 use crate::model::{
+    RanksPerTask,
     enum_option, ExtraAxis, MemoryEstimate, Model, ModelArgs, ObservableSpec, Record, Task,
     Worker,
 };
@@ -459,8 +460,8 @@ impl Model for KickedModel {
         )
     }
 
-    fn ranks_per_task(&self) -> usize {
-        self.ranks_per_task
+    fn ranks_per_task(&self) -> RanksPerTask {
+        RanksPerTask::Fixed(self.ranks_per_task)
     }
 
     /// Work of a point: one 2D transform pair of its starting grid per period.

@@ -28,7 +28,8 @@
 
 use crate::error::{DriverError, InputError, PointError};
 use crate::grid::{self, Axis, AxisValues, Grid, IntGrid, RealGrid};
-use crate::model::{ExtraAxis, Model, ModelArgs, ObservableSpec, Record, Task, Worker};
+use crate::model::{
+    RanksPerTask,ExtraAxis, Model, ModelArgs, ObservableSpec, Record, Task, Worker};
 use crate::models::kicked::{
     at_least_one, grid_size, kick_axes, kicks_in_run, observed_kicks, positive_tol, GridSize,
 };
@@ -261,8 +262,8 @@ impl Model for NoiseModel {
         n * n.log2().max(1.0)
     }
 
-    fn ranks_per_task(&self) -> usize {
-        self.ranks_per_task
+    fn ranks_per_task(&self) -> RanksPerTask {
+        RanksPerTask::Fixed(self.ranks_per_task)
     }
 
     fn worker(&self) -> Box<dyn Worker + '_> {

@@ -46,6 +46,7 @@ use super::kicked::{
 use crate::error::{DriverError, InputError, PointError};
 use crate::grid::{self, AxisValues, Grid, RealGrid};
 use crate::model::{
+    RanksPerTask,
     DerivedColumn, DerivedGroup, ExtraAxis, MemoryEstimate, Model, ModelArgs, ObservableSpec,
     Record, SweepResults, Task, Worker,
 };
@@ -185,7 +186,8 @@ impl TransitionModel {
             tolerance: a.classical_tolerance,
             substeps: a.classical_substeps,
             fixed_steps: false,
-            ranks_per_task: a.ranks_per_task,
+            // checked (≥ 1) by the kicked model above; the groups are the same for both
+            ranks_per_task: RanksPerTask::Fixed(a.ranks_per_task as usize),
         })?;
         // the kicked grid without its size axes n1, n2
         let axes = kicked.grid().axes[..6].to_vec();
@@ -362,7 +364,7 @@ impl Model for TransitionModel {
         self.kicked.cost(&kicked_point(point))
     }
 
-    fn ranks_per_task(&self) -> usize {
+    fn ranks_per_task(&self) -> RanksPerTask {
         self.kicked.ranks_per_task()
     }
 
