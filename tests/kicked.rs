@@ -27,12 +27,6 @@ const ARGS: &[&str] = &[
     "-q",
 ];
 
-fn with_output<'a>(args: &[&'a str], out: &'a str) -> Vec<&'a str> {
-    let mut v = args.to_vec();
-    v.extend(["-o", out]);
-    v
-}
-
 #[test]
 fn kicked_layout_and_physics_sanity() {
     let dir = scratch("kicked-layout");

@@ -22,12 +22,6 @@ const ARGS: &[&str] = &[
     "-q",
 ];
 
-fn with_output<'a>(args: &[&'a str], out: &'a str) -> Vec<&'a str> {
-    let mut v = args.to_vec();
-    v.extend(["-o", out]);
-    v
-}
-
 #[test]
 fn noise_ensembles_are_bit_identical_on_1_2_3_ranks() {
     let dir = scratch("noise-ranks");

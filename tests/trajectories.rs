@@ -58,7 +58,7 @@ fn results(path: &Path) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn with_output(base: &[&str], out: &Path, extra: &[&str]) -> Vec<String> {
+fn args_with_output(base: &[&str], out: &Path, extra: &[&str]) -> Vec<String> {
     base.iter()
         .chain(extra)
         .map(|s| s.to_string())
@@ -73,14 +73,18 @@ fn strs(v: &[String]) -> Vec<&str> {
 fn bit_identical_over_ranks(base: &[&str], name: &str) {
     let dir = scratch(name);
     let serial = dir.join("serial.h5");
-    run_ok(qk_cmd(&strs(&with_output(base, &serial, &[]))));
+    run_ok(qk_cmd(&strs(&args_with_output(base, &serial, &[]))));
     let reference = results(&serial);
     assert!(reference.len() >= 6);
     for (ranks, per_task) in [(2, "2"), (3, "3"), (3, "1"), (2, "auto")] {
         let out = dir.join(format!("r{ranks}-{per_task}.h5"));
         run_ok(mpirun_cmd(
             ranks,
-            &strs(&with_output(base, &out, &["--ranks-per-task", per_task])),
+            &strs(&args_with_output(
+                base,
+                &out,
+                &["--ranks-per-task", per_task],
+            )),
         ));
         let got = results(&out);
         for ((n, a), (m, b)) in reference.iter().zip(&got) {
@@ -109,8 +113,12 @@ fn jumps_are_bit_identical_for_any_rank_count() {
 fn seed_changes_the_ensemble_and_is_recorded() {
     let dir = scratch("seed");
     let (a, b) = (dir.join("a.h5"), dir.join("b.h5"));
-    run_ok(qk_cmd(&strs(&with_output(&JUMPS, &a, &[]))));
-    run_ok(qk_cmd(&strs(&with_output(&JUMPS, &b, &["--seed", "7"]))));
+    run_ok(qk_cmd(&strs(&args_with_output(&JUMPS, &a, &[]))));
+    run_ok(qk_cmd(&strs(&args_with_output(
+        &JUMPS,
+        &b,
+        &["--seed", "7"],
+    ))));
     assert_ne!(read_f64(&a, "results/jz"), read_f64(&b, "results/jz"));
     let f = hdf5::File::open(&b).unwrap();
     let seed: hdf5::types::VarLenUnicode = f.attr("seed").unwrap().read_scalar().unwrap();
@@ -143,8 +151,8 @@ fn sigkill_then_resume_equals_an_uninterrupted_run() {
         "-q",
     ];
     let (full, killed) = (dir.join("full.h5"), dir.join("killed.h5"));
-    run_ok(qk_cmd(&strs(&with_output(&base, &full, &[]))));
-    let args = with_output(&base, &killed, &[]);
+    run_ok(qk_cmd(&strs(&args_with_output(&base, &full, &[]))));
+    let args = args_with_output(&base, &killed, &[]);
     let mut child = qk_cmd(&strs(&args))
         .env("HDF5_USE_FILE_LOCKING", "FALSE")
         .spawn()

@@ -104,6 +104,13 @@ pub fn run(mut c: Command) -> Output {
         .expect("failed to start")
 }
 
+/// `args` followed by `-o out`.
+pub fn with_output<'a>(args: &[&'a str], out: &'a str) -> Vec<&'a str> {
+    let mut v = args.to_vec();
+    v.extend(["-o", out]);
+    v
+}
+
 /// Run and require success, echoing stderr on failure.
 pub fn run_ok(c: Command) -> Output {
     let out = run(c);
