@@ -211,7 +211,8 @@ pub fn run(model: &dyn Model, out: &OutputArgs, command_line: String) -> ExitCod
     }
     // the group size, from the points this run computes (known on rank 0 after a resume)
     let mut ranks_per_task = prepared.as_ref().map_or(0, |(_, _, pending)| {
-        let shares = schedule::rank0_computes(2, threading);
+        // rank 0 computes in a group of several only with MPI_THREAD_MULTIPLE
+        let shares = threading == mpi::Threading::Multiple;
         requested.resolve(size, pending.len(), shares) as u64
     });
     world.process_at_rank(0).broadcast_into(&mut ranks_per_task);
