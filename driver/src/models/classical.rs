@@ -13,15 +13,15 @@
 //! `--tolerance` fails), `max_substeps`, `substeps_per_period`.
 //!
 //! Trajectories of a point are spread over the `--ranks-per-task` ranks that
-//! compute it (`auto`: all ranks for a single point, see [`RanksPerTask::resolve`]); results are bit-identical for any rank count and after
-//! `--resume` (random streams keyed by the point's full-grid index).
+//! compute it (`auto`: all ranks for a single point, see
+//! [`RanksPerTask::resolve`]); results are bit-identical for any rank count and
+//! after `--resume` (random streams keyed by the point's full-grid index).
 
 use super::kicked::at_least_one;
 use crate::error::{DriverError, InputError, PointError};
 use crate::grid::{self, Axis, AxisValues, Grid, IntGrid, RealGrid};
 use crate::model::{
-    RanksPerTask,
-    enum_option, ExtraAxis, Model, ModelArgs, ObservableSpec, Record, Task, Worker,
+    enum_option, ExtraAxis, Model, ModelArgs, ObservableSpec, RanksPerTask, Record, Task, Worker,
 };
 use super::two_particles::{TwoParticleArgs, DIMENSIONLESS};
 use clap::{Args, ValueEnum};
@@ -114,9 +114,7 @@ pub struct ClassicalModel {
 impl ClassicalModel {
     pub fn new(a: &ClassicalArgs) -> Result<Self, DriverError> {
         let mut axes = a.particles.axes().to_vec();
-        axes.extend([
-            Axis::real("noise_width", "--noise-width", &a.noise_width, DIMENSIONLESS, "width W of the uniform noise δK ∈ [−W/2, W/2] on K1"),
-        ]);
+        axes.push(Axis::real("noise_width", "--noise-width", &a.noise_width, DIMENSIONLESS, "width W of the uniform noise δK ∈ [−W/2, W/2] on K1"));
         let trajectories = at_least_one("--trajectories", a.trajectories)? as u64;
         let kicks = at_least_one("--kicks", a.kicks)?;
         let observe_every = at_least_one("--observe-every", a.observe_every)?;

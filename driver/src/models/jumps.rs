@@ -13,9 +13,8 @@ use super::kicked::at_least_one;
 use crate::error::{DriverError, InputError, PointError};
 use crate::grid::{self, Axis, AxisValues, Grid, IntGrid, RealGrid};
 use crate::model::{
-    RanksPerTask,
-    enum_option, ExtraAxis, MemoryEstimate, Model, ModelArgs, ObservableSpec, Record, Task,
-    Worker,
+    enum_option, ExtraAxis, MemoryEstimate, Model, ModelArgs, ObservableSpec, RanksPerTask,
+    Record, Task, Worker,
 };
 use clap::{Args, ValueEnum};
 use qk_model::lmg::{lmg_collapse_ops, lmg_hamiltonian, LmgParams};

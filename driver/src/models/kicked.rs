@@ -43,9 +43,8 @@
 use crate::error::{DriverError, InputError, PointError};
 use crate::grid::{self, Axis, AxisValues, Grid, IntGrid, RealGrid};
 use crate::model::{
-    RanksPerTask,
-    enum_option, ExtraAxis, MemoryEstimate, Model, ModelArgs, ObservableSpec, Record, Task,
-    Worker,
+    enum_option, ExtraAxis, MemoryEstimate, Model, ModelArgs, ObservableSpec, RanksPerTask,
+    Record, Task, Worker,
 };
 use super::two_particles::{TwoParticleArgs, DIMENSIONLESS};
 use clap::{Args, ValueEnum};

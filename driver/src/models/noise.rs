@@ -29,7 +29,8 @@
 use crate::error::{DriverError, InputError, PointError};
 use crate::grid::{self, Axis, AxisValues, Grid, IntGrid, RealGrid};
 use crate::model::{
-    RanksPerTask,ExtraAxis, Model, ModelArgs, ObservableSpec, Record, Task, Worker};
+    ExtraAxis, Model, ModelArgs, ObservableSpec, RanksPerTask, Record, Task, Worker,
+};
 use crate::models::kicked::{
     at_least_one, grid_size, kick_axes, kicks_in_run, observed_kicks, positive_tol, GridSize,
 };

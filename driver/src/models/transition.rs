@@ -46,9 +46,8 @@ use super::kicked::{
 use crate::error::{DriverError, InputError, PointError};
 use crate::grid::{self, AxisValues, Grid, RealGrid};
 use crate::model::{
-    RanksPerTask,
     DerivedColumn, DerivedGroup, ExtraAxis, MemoryEstimate, Model, ModelArgs, ObservableSpec,
-    Record, SweepResults, Task, Worker,
+    RanksPerTask, Record, SweepResults, Task, Worker,
 };
 use super::two_particles::TwoParticleArgs;
 use clap::Args;
