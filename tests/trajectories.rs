@@ -104,6 +104,14 @@ fn classical_is_bit_identical_for_any_rank_count() {
     bit_identical_over_ranks(&CLASSICAL, "classical-ranks");
 }
 
+/// One point: `--ranks-per-task auto` shares its trajectories among all the ranks.
+#[test]
+fn a_single_classical_point_is_bit_identical_for_any_rank_count() {
+    let mut single = CLASSICAL;
+    (single[2], single[4]) = ("1", "2");
+    bit_identical_over_ranks(&single, "classical-single");
+}
+
 #[test]
 fn jumps_are_bit_identical_for_any_rank_count() {
     bit_identical_over_ranks(&JUMPS, "jumps-ranks");
