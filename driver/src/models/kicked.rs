@@ -204,10 +204,10 @@ pub struct KickedModel {
     grid: Grid,
     n1: GridSize,
     n2: GridSize,
-    /// Modes of `momentum_p1` per record.
+    /// Modes of `momentum_p1` per record: the largest size an auto n1 can grow to.
     modes1: usize,
-    /// Largest starting sizes over the sweep (memory estimate).
-    max_start: (usize, usize),
+    /// Largest upper-estimate sizes over the sweep (memory estimate, [`KickedModel::bound_sizes`]).
+    max_bound: (usize, usize),
     tail_tol: f64,
     step_tol: f64,
     max_n: usize,
@@ -287,7 +287,7 @@ impl KickedModel {
             n1: a.n1,
             n2: a.n2,
             modes1: 0,
-            max_start: (0, 0),
+            max_bound: (0, 0),
             tail_tol,
             step_tol,
             max_n,
@@ -301,11 +301,22 @@ impl KickedModel {
             ranks_per_task,
             purity: true,
         };
-        // starting sizes over the sweep: the momentum record's length and the memory estimate
+        // starting sizes over the sweep (checked against --max-n), the
+        // largest n1 a point can grow to (the momentum record's length) and
+        // the upper estimate (memory)
         let mut max_start = (1, 1);
+        let mut max_bound = (1, 1);
+        let mut modes1 = 1;
         for i in 0..model.grid.len() {
-            let (s1, s2) = model.start_sizes(&model.params(&model.grid.point(i)));
+            let p = model.params(&model.grid.point(i));
+            let (s1, s2) = model.start_sizes(&p);
+            let (b1, b2) = model.bound_sizes(&p);
             max_start = (max_start.0.max(s1), max_start.1.max(s2));
+            max_bound = (max_bound.0.max(b1), max_bound.1.max(b2));
+            modes1 = modes1.max(match a.n1 {
+                GridSize::Fixed(n) => n,
+                GridSize::Auto => qk_propagator::gridsize::growth_cap(s1, max_n),
+            });
         }
         for (size, start, flag) in [(a.n1, max_start.0, "--n1"), (a.n2, max_start.1, "--n2")] {
             if size == GridSize::Auto && start > max_n {
@@ -318,8 +329,8 @@ impl KickedModel {
                 .into());
             }
         }
-        model.max_start = max_start;
-        model.modes1 = max_start.0;
+        model.max_bound = max_bound;
+        model.modes1 = modes1;
         let n1 = model.modes1;
         let momentum_at = &model.momentum_at;
         crate::limits::check_record_bytes(
@@ -339,14 +350,30 @@ impl KickedModel {
         self
     }
 
-    /// The grid a point starts on: the fixed sizes, or the classical reach.
+    /// The grid a point starts on: the fixed sizes, or the classical reach
+    /// after the first few kicks ([`qk_propagator::gridsize::start_sizes`]).
     fn start_sizes(&self, p: &KickedParams) -> (usize, usize) {
-        let (a1, a2) = qk_propagator::gridsize::auto_sizes(p, self.kicks);
+        let (a1, a2) = qk_propagator::gridsize::start_sizes(p, self.kicks);
         let pick = |s: GridSize, auto: usize| match s {
             GridSize::Fixed(n) => n,
             GridSize::Auto => auto,
         };
         (pick(self.n1, a1), pick(self.n2, a2))
+    }
+
+    /// The upper estimate of the grid a point ends on: the fixed sizes, or
+    /// the conservative classical reach of the whole run
+    /// ([`qk_propagator::gridsize::auto_sizes`]) rounded up in the growth
+    /// chain from the start and capped by `--max-n`
+    /// ([`qk_propagator::gridsize::growth_bound`]).
+    fn bound_sizes(&self, p: &KickedParams) -> (usize, usize) {
+        let (s1, s2) = self.start_sizes(p);
+        let (a1, a2) = qk_propagator::gridsize::auto_sizes(p, self.kicks);
+        let pick = |s: GridSize, start: usize, auto: usize| match s {
+            GridSize::Fixed(n) => n,
+            GridSize::Auto => qk_propagator::gridsize::growth_bound(start, auto, self.max_n),
+        };
+        (pick(self.n1, s1, a1), pick(self.n2, s2, a2))
     }
 
     fn params(&self, point: &[f64]) -> KickedParams {
@@ -463,18 +490,23 @@ impl Model for KickedModel {
         RanksPerTask::Fixed(self.ranks_per_task)
     }
 
-    /// Work of a point: one 2D transform pair of its starting grid per period.
+    /// Work of a point: one 2D transform pair of its upper-estimate grid per period.
     fn cost(&self, point: &[f64]) -> f64 {
-        let (n1, n2) = self.start_sizes(&self.params(point));
+        let (n1, n2) = self.bound_sizes(&self.params(point));
         qk_propagator::flops_dst_pair(n1, n2)
     }
 
     fn memory_per_rank(&self) -> Option<MemoryEstimate> {
-        let ((n1, n2), r) = (self.max_start, self.ranks_per_task);
+        let ((n1, n2), r) = (self.max_bound, self.ranks_per_task);
+        let auto = if self.n1 == GridSize::Auto || self.n2 == GridSize::Auto {
+            " (auto axes: the classical reach of the whole run, capped by --max-n; lower --max-n to bound it)"
+        } else {
+            ""
+        };
         Some(MemoryEstimate {
             bytes_per_rank: qk_propagator::estimate_memory_bytes_per_rank(n1, n2, r),
-            flag: "--n1".into(),
-            what: format!("a {n1} × {n2} grid on {r} rank(s) per task"),
+            flag: if auto.is_empty() { "--n1" } else { "--max-n" }.into(),
+            what: format!("a {n1} × {n2} grid on {r} rank(s) per task{auto}"),
         })
     }
 
@@ -494,8 +526,14 @@ struct KickedWorker<'m> {
 
 /// Why a watched propagation stopped early.
 enum Stop {
-    /// The tail of axis `axis` (1 or 2) exceeded the tolerance at `kick`.
-    Tail { axis: usize, tail: f64, kick: usize },
+    /// The tail of axis `axis` (1 or 2) exceeded the tolerance at `kick` on
+    /// the grid `n` the run had reached.
+    Tail {
+        axis: usize,
+        tail: f64,
+        kick: usize,
+        n: (usize, usize),
+    },
     Failed(PointError),
 }
 
@@ -522,20 +560,46 @@ impl KickedWorker<'_> {
         Ok(self.plan.as_mut().expect("just set"))
     }
 
-    /// One watched propagation on the grid of `p`.
+    /// One watched propagation starting on the grid of `p`; an auto axis
+    /// grows during the run (module docs). Returns the record and the kicks
+    /// after which the grid grew.
     fn run(
         &mut self,
         p: &KickedParams,
         comm: &mpi::topology::SimpleCommunicator,
-    ) -> Result<Record, Stop> {
+    ) -> Result<(Record, Vec<usize>), Stop> {
         let m = self.model;
-        let prop = self.propagator(p, comm).map_err(Stop::Failed)?;
+        self.propagator(p, comm).map_err(Stop::Failed)?;
+        let grow_tol = m.tail_tol * qk_propagator::gridsize::GROW_FRACTION;
         let t = m.observed.len();
         let mut series = vec![0.0; 7 * t];
         let mut momentum = Vec::with_capacity(m.momentum_at.len() * m.modes1);
         let (mut next_obs, mut next_mom) = (0, 0);
+        let mut grown_at = Vec::new();
         for kick in 1..=m.kicks {
-            prop.period();
+            let prop = self.plan.as_mut().expect("built above");
+            let (n1, n2) = (prop.params().n1, prop.params().n2);
+            let next = |size: GridSize, n: usize| {
+                let g = qk_propagator::gridsize::grown_size(n);
+                (size == GridSize::Auto && g <= m.max_n).then_some(g)
+            };
+            let (g1, g2) = (next(m.n1, n1), next(m.n2, n2));
+            if g1.is_none() && g2.is_none() {
+                prop.period();
+            } else {
+                let tails = prop.period_watched();
+                let w1 = g1.filter(|_| tails[0] > grow_tol || tails[0].is_nan());
+                let w2 = g2.filter(|_| tails[1] > grow_tol || tails[1].is_nan());
+                if w1.is_some() || w2.is_some() {
+                    let old = self.plan.take().expect("built above");
+                    let grown = old
+                        .grow(w1.unwrap_or(n1), w2.unwrap_or(n2))
+                        .map_err(|e| Stop::Failed(PointError::from_error(&e)))?;
+                    self.plan = Some(grown);
+                    grown_at.push(kick);
+                }
+            }
+            let prop = self.plan.as_mut().expect("built above");
             if next_mom < m.momentum_at.len() && m.momentum_at[next_mom] == kick {
                 let mut dist = prop.momentum_p1();
                 dist.resize(m.modes1, 0.0);
@@ -552,7 +616,14 @@ impl KickedWorker<'_> {
                 }
                 for (axis, tail) in [(1, o.tail1), (2, o.tail2)] {
                     if tail.is_nan() || tail > m.tail_tol {
-                        return Err(Stop::Tail { axis, tail, kick });
+                        let q = prop.params();
+                        let n = (q.n1, q.n2);
+                        return Err(Stop::Tail {
+                            axis,
+                            tail,
+                            kick,
+                            n,
+                        });
                     }
                 }
                 let step = qk_propagator::gridsize::strang_phase_error(p, o.p1_sq, o.p2_sq);
@@ -587,14 +658,18 @@ impl KickedWorker<'_> {
         {
             record = record.array(name, &series[q * t..(q + 1) * t]);
         }
+        let q = self.plan.as_ref().expect("built above").params();
         record = record
-            .scalar("n1_used", p.n1 as f64)
-            .scalar("n2_used", p.n2 as f64);
-        Ok(if m.momentum_at.is_empty() {
-            record
-        } else {
-            record.array("momentum_p1", &momentum)
-        })
+            .scalar("n1_used", q.n1 as f64)
+            .scalar("n2_used", q.n2 as f64);
+        Ok((
+            if m.momentum_at.is_empty() {
+                record
+            } else {
+                record.array("momentum_p1", &momentum)
+            },
+            grown_at,
+        ))
     }
 }
 
@@ -605,11 +680,21 @@ impl Worker for KickedWorker<'_> {
         (p.n1, p.n2) = m.start_sizes(&p);
         loop {
             match self.run(&p, task.comm) {
-                Ok(record) => {
-                    return Ok(record.method(format!("split-operator {} × {}", p.n1, p.n2)))
+                Ok((record, grown_at)) => {
+                    let q = self.plan.as_ref().expect("run built it").params();
+                    // ASCII: the method label is a fixed-length ASCII string
+                    let mut method = format!("split-operator {} x {}", p.n1, p.n2);
+                    if !grown_at.is_empty() {
+                        let g = grown_at.len();
+                        let s = if g == 1 { "" } else { "s" };
+                        method += &format!(" -> {} x {} ({g} growth{s})", q.n1, q.n2);
+                    }
+                    return Ok(record.method(method));
                 }
                 Err(Stop::Failed(e)) => return Err(e),
-                Err(Stop::Tail { axis, tail, kick }) => {
+                Err(Stop::Tail { axis, tail, kick, n: reached }) => {
+                    // fallback: restart from the grid the run had reached, one step larger
+                    (p.n1, p.n2) = reached;
                     let (a1, a2) = qk_propagator::gridsize::auto_sizes(&p, m.kicks);
                     let reach = if axis == 1 { a1 } else { a2 };
                     let (size, n) = if axis == 1 {

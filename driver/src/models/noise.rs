@@ -22,9 +22,19 @@
 //! largest population of the highest max(1, n/16) sine modes over the
 //! realizations, ≤ `--tail-tol`); with `--momentum-at`, `momentum` (the mean
 //! sine-basis distribution `P(k)`, `p = ħk`, over `/grid/momentum_kick`,
-//! `/grid/mode`); `n_used`. `--n auto` starts from the classical reach of
-//! kicks `|K| + W/2` ([`qk_propagator::gridsize`]) and doubles the grid (the
-//! whole ensemble restarts) while the tail check fails, up to `--max-n`.
+//! `/grid/mode`, `M` modes: the largest size `--n auto` can grow to, or the
+//! fixed `--n`); `n_used` (the largest grid a realization ended on).
+//!
+//! `--n auto` starts every realization from the classical reach of kicks
+//! `|K| + W/2` after the first few kicks
+//! ([`qk_propagator::gridsize::start_sizes`]) and grows it exactly
+//! ([`Propagator1::grow`]: zero-padded sine coefficients) to the next fast
+//! size at least twice as large as soon as its tail (checked every kick, `n/16`
+//! terms) exceeds `--tail-tol`/100 ([`qk_propagator::gridsize::GROW_FRACTION`]),
+//! up to `--max-n`. Each realization starts on the same grid and grows on its
+//! own, so results stay bit-identical for any rank count. If a tail still
+//! exceeds `--tail-tol` at an observation, the whole ensemble restarts on the
+//! next size (fallback); a fixed `--n` fails instead, naming the size needed.
 
 use crate::error::{DriverError, InputError, PointError};
 use crate::grid::{self, Axis, AxisValues, Grid, IntGrid, RealGrid};
@@ -35,7 +45,7 @@ use crate::models::kicked::{
     at_least_one, grid_size, kick_axes, kicks_in_run, observed_kicks, positive_tol, GridSize,
 };
 use clap::Args;
-use qk_propagator::gridsize::{auto_sizes, grown_size};
+use qk_propagator::gridsize::{growth_cap, grown_size, start_sizes, GROW_FRACTION};
 use qk_propagator::single::Propagator1;
 use qk_propagator::{tail_modes, Interaction, KickedParams};
 use qk_trajectories::ensemble::{self, Layout};
@@ -124,7 +134,7 @@ fn start_size(n: GridSize, hbar: f64, k: f64, width: f64, kicks: usize) -> usize
                 substeps: 1,
                 interaction: Interaction::Kicked,
             };
-            auto_sizes(&p, kicks).0
+            start_sizes(&p, kicks).0
         }
     }
 }
@@ -167,7 +177,10 @@ impl NoiseModel {
                 )
                 .into());
             }
-            modes = modes.max(s);
+            modes = modes.max(match a.n {
+                GridSize::Fixed(n) => n,
+                GridSize::Auto => growth_cap(s, max_n),
+            });
         }
         let observed = observed_kicks(kicks, observe_every);
         crate::limits::check_record_bytes(
@@ -252,7 +265,7 @@ impl Model for NoiseModel {
                 flag: "--n".into(),
                 values: AxisValues::Int((1..=self.modes as i64).collect()),
                 units: "1".into(),
-                description: "sine-basis index k (momentum p = ħ_eff k); a grown grid's modes above M are dropped"
+                description: "sine-basis index k = 1…M (momentum p = ħ_eff k); M the largest grid a point can grow to (zeros above a realization's own n)"
                     .into(),
             },
         )
@@ -277,8 +290,10 @@ struct NoiseWorker<'m> {
 }
 
 impl NoiseWorker<'_> {
-    /// The ensemble on an `n`-point grid: means of ⟨p²⟩ and of the momentum
-    /// distributions, and the largest tail per observation.
+    /// The ensemble, each realization starting on an `n`-point grid (an auto
+    /// grid grows during the realization): means of ⟨p²⟩ and of the momentum
+    /// distributions, the largest tail per observation and the largest grid
+    /// a realization ended on (the last maximum).
     fn ensemble(
         &self,
         task: &Task<'_>,
@@ -290,14 +305,21 @@ impl NoiseWorker<'_> {
         let modes = m.modes;
         let layout = Layout {
             values: t + m.momentum_at.len() * modes,
-            maxima: t,
+            maxima: t + 1,
         };
+        let grow_tol = m.tail_tol * GROW_FRACTION;
+        let auto = m.n == GridSize::Auto;
         let mut prop = Propagator1::new(n, hbar, mass)
             .map_err(|e| TrajectoryError::InvalidInput(e.to_string()))?;
         // without noise every realization is the same propagation: one is enough
         let realizations = if width > 0.0 { m.realizations } else { 1 };
         ensemble::run(task.comm, realizations, layout, |r, values, maxima| {
-            prop.reset();
+            if prop.grid().0 == n {
+                prop.reset();
+            } else {
+                prop = Propagator1::new(n, hbar, mass)
+                    .map_err(|e| TrajectoryError::InvalidInput(e.to_string()))?;
+            }
             let mut stream = Stream::new(m.seed, task.index as u64, r);
             // draws 0, 1: the classical trajectory's initial positions
             stream.seek(2);
@@ -309,6 +331,13 @@ impl NoiseWorker<'_> {
                     k
                 };
                 prop.period(kn);
+                if auto && prop.tail() > grow_tol {
+                    let g = grown_size(prop.grid().0);
+                    if g <= m.max_n {
+                        prop.grow(g)
+                            .map_err(|e| TrajectoryError::InvalidInput(e.to_string()))?;
+                    }
+                }
                 if next_mom < m.momentum_at.len() && m.momentum_at[next_mom] == kick {
                     let row = &mut values[t + next_mom * modes..t + (next_mom + 1) * modes];
                     row.iter_mut().for_each(|v| *v = 0.0);
@@ -330,6 +359,7 @@ impl NoiseWorker<'_> {
                     next_obs += 1;
                 }
             }
+            maxima[t] = prop.grid().0 as f64;
             Ok(())
         })
     }
@@ -342,20 +372,22 @@ impl Worker for NoiseWorker<'_> {
         loop {
             let stats = self.ensemble(task, n).map_err(|e| PointError(e.to_string()))?;
             let t = m.observed.len();
-            let worst = stats.max.iter().cloned().fold(0.0, f64::max);
+            let worst = stats.max[..t].iter().cloned().fold(0.0, f64::max);
+            let reached = stats.max[t] as usize;
             if worst.is_nan() || worst > m.tail_tol {
-                let grown = grown_size(n);
+                let grown = grown_size(reached);
                 let why = format!(
                     "grid too small: tail population {worst:.2e} (top {} sine modes) > --tail-tol {:e}",
-                    tail_modes(n),
+                    tail_modes(reached),
                     m.tail_tol
                 );
                 if m.n == GridSize::Auto && grown <= m.max_n {
+                    // fallback: the whole ensemble again from the next size
                     n = grown;
                     continue;
                 }
                 return Err(PointError(match m.n {
-                    GridSize::Auto => format!("{why}; auto grew n to {n}, needs >= {grown} > --max-n {}", m.max_n),
+                    GridSize::Auto => format!("{why}; auto grew n to {reached}, needs >= {grown} > --max-n {}", m.max_n),
                     GridSize::Fixed(_) => format!("{why}; n = {n} needs >= {grown} (or --n auto)"),
                 }));
             }
@@ -363,12 +395,13 @@ impl Worker for NoiseWorker<'_> {
             let mut rec = Record::new()
                 .array("p_sq", &stats.mean[..t])
                 .array("p_sq_err", &errs[..t])
-                .array("tail", &stats.max)
-                .scalar("n_used", n as f64);
+                .array("tail", &stats.max[..t])
+                .scalar("n_used", reached as f64);
             if !m.momentum_at.is_empty() {
                 rec = rec.array("momentum", &stats.mean[t..]);
             }
-            return Ok(rec.method(format!("1D split-operator n = {n}, {} realizations", m.realizations)));
+            let grid = if reached == n { format!("{n}") } else { format!("{n} -> {reached}") };
+            return Ok(rec.method(format!("1D split-operator n = {grid}, {} realizations", m.realizations)));
         }
     }
 }

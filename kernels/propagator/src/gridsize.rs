@@ -34,6 +34,24 @@
 //! localisation only narrows it), so the estimate errs on the large side; the
 //! tail check during the run ([`crate::Observables::tail1`]) grows it when it does not.
 //!
+//! # Growth during the run ([`start_sizes`], [`GROW_FRACTION`])
+//!
+//! Growing an axis is exact (the sine coefficients are zero-padded,
+//! [`crate::Propagator::grow`], [`crate::single::Propagator1::grow`]), so an
+//! `auto` axis starts small, from the reach after the first
+//! [`START_KICKS`] kicks ([`start_sizes`]), and grows to the next fast size
+//! at least twice as large ([`grown_size`]) as soon as its tail population
+//! exceeds `GROW_FRACTION · tail_tol` (watched every kick,
+//! [`crate::Propagator::period_watched`]). The sizes an axis can take are the
+//! chain `start, grown_size(start), …` up to `max_n` ([`growth_cap`]); the
+//! conservative [`auto_sizes`] of the whole run, rounded up in that chain
+//! ([`growth_bound`]), is the upper estimate used for memory and the
+//! momentum record. Why `GROW_FRACTION = 1/100`: growth happens while the
+//! tail is still two decades below the tolerance the run must hold, so the
+//! growth itself never needs the fallback (a restart on the grown grid) unless
+//! the tail rises a hundredfold within one kick; on the new grid the watched
+//! modes lie above `15n/8` of the old one, far beyond the populated range.
+//!
 //! # Strang step ([`strang_phase_error`])
 //!
 //! For the continuous interaction the splitting error of one Strang step of
@@ -80,6 +98,44 @@ pub fn fast_size(min: usize) -> usize {
 /// The next fast size at least twice as large (`n + 1` at least doubled).
 pub fn grown_size(n: usize) -> usize {
     fast_size(2 * n + 1)
+}
+
+/// Kicks whose classical reach sizes the starting grid of an `auto` axis
+/// ([`start_sizes`]); the grid grows from there during the run.
+pub const START_KICKS: usize = 4;
+
+/// Tail population, as a fraction of the run's tail tolerance, at which an
+/// `auto` axis grows (module docs).
+pub const GROW_FRACTION: f64 = 0.01;
+
+/// The largest size of the growth chain `n, grown_size(n), …` that is
+/// `≤ max_n` (`n` itself when even `n` exceeds it).
+pub fn growth_cap(n: usize, max_n: usize) -> usize {
+    let mut n = n;
+    loop {
+        let g = grown_size(n);
+        if g > max_n || g <= n {
+            return n;
+        }
+        n = g;
+    }
+}
+
+/// The smallest size of the growth chain from `n` that is `≥ want`, capped
+/// at [`growth_cap`]`(n, max_n)`.
+pub fn growth_bound(n: usize, want: usize, max_n: usize) -> usize {
+    let cap = growth_cap(n, max_n);
+    let mut n = n;
+    while n < want && n < cap {
+        n = grown_size(n);
+    }
+    n.min(cap)
+}
+
+/// The grid an `auto` run starts on: the classical reach after
+/// `min(kicks, START_KICKS)` kicks ([`auto_sizes`]).
+pub fn start_sizes(p: &KickedParams, kicks: usize) -> (usize, usize) {
+    auto_sizes(p, kicks.min(START_KICKS))
 }
 
 /// Quasi-linear classical diffusion estimates `(D_1, D_2)` (`⟨p_i²⟩ ≈ D_i t`)
@@ -174,6 +230,20 @@ mod tests {
         for n in [4, 6, 9, 10, 12, 13, 14, 16] {
             assert!(!is_fast(n), "{n}");
         }
+    }
+
+    #[test]
+    fn growth_chain_caps_and_bounds() {
+        assert_eq!(growth_cap(63, 511), 511);
+        assert_eq!(growth_cap(63, 500), 255);
+        assert_eq!(growth_cap(600, 500), 600);
+        assert_eq!(growth_bound(63, 200, 4095), 255);
+        assert_eq!(growth_bound(63, 63, 4095), 63);
+        assert_eq!(growth_bound(63, 100_000, 4095), 4095);
+        let p = KickedParams::default();
+        let (s1, _) = start_sizes(&p, 500);
+        assert_eq!(start_sizes(&p, 500), auto_sizes(&p, START_KICKS));
+        assert!(s1 < auto_sizes(&p, 500).0);
     }
 
     #[test]

@@ -308,6 +308,9 @@ pub struct Propagator {
     g1: f64,
     g2: f64,
     kicks: i64,
+    /// Local tail populations `[axis 1, axis 2]` accumulated by the sine-space
+    /// pass of a watched period ([`Propagator::period_watched`]).
+    watch: Option<[f64; 2]>,
 }
 
 impl std::fmt::Debug for Propagator {
@@ -483,6 +486,7 @@ impl Propagator {
             g1: ((n1 + 1) as f64 / 2.0).sqrt(),
             g2: ((n2 + 1) as f64 / 2.0).sqrt(),
             kicks: 0,
+            watch: None,
         };
         prop.reset();
         Ok(prop)
@@ -613,6 +617,125 @@ impl Propagator {
             self.apply(op, i + 1 == nops && !keep_going);
         }
         self.kicks += 1;
+    }
+
+    /// [`Propagator::period`] that also measures the tail populations
+    /// `[tail1, tail2]` (as [`Observables::tail1`], [`Observables::tail2`])
+    /// on the fly: the period's last sine-space pass (the free step) sums
+    /// `|c|²` over the top [`tail_modes`] of each axis while its rows are in
+    /// cache, so no transform is added; one all-reduce of two numbers on
+    /// several ranks. For the kicked interaction this is the tail at the end
+    /// of the period (the free phase keeps `|c|`); for the continuous one it
+    /// is the tail before the period's last interaction half step `dt/2`
+    /// (which adds to the tail: `U(x1 − x2)` is not odd about the walls, so
+    /// it feeds the high modes algebraically; within a factor 10 of the
+    /// end-of-period tail in the tests, ×3.4 at most measured).
+    /// Collective; allocates nothing.
+    pub fn period_watched(&mut self) -> [f64; 2] {
+        let (nops, s) = self.program_len();
+        let keep_going = self.params.interaction == Interaction::Kicked;
+        // the last sine-space operator: the largest odd index
+        let last_k = if nops % 2 == 0 { nops - 1 } else { nops - 2 };
+        let mut local = [0.0; 2];
+        for i in 0..nops {
+            let op = Self::program_op(self.params.interaction, s, i, &self.tables);
+            if i == last_k {
+                self.watch = Some([0.0; 2]);
+            }
+            self.apply(op, i + 1 == nops && !keep_going);
+            if i == last_k {
+                local = self.watch.take().unwrap_or_default();
+            }
+        }
+        self.kicks += 1;
+        if self.size == 1 {
+            return local;
+        }
+        let mut global = [0.0; 2];
+        self.comm
+            .all_reduce_into(&local[..], &mut global[..], SystemOperation::sum());
+        global
+    }
+
+    /// Grow the grid to `n1 × n2` (each at least the current size),
+    /// keeping the state. In the sine basis `φ_k(x) = sqrt(2/π) sin(kx)` the
+    /// state is the same continuous function on any finer grid, so growing is
+    /// exact: the coefficients `c_{k1k2}` are zero-padded to `k1 ≤ n1`, `k2 ≤
+    /// n2` (the orthonormal coefficients do not depend on the grid,
+    /// [module docs](self)). The k2 rows move from the old to the new slab
+    /// split in one all-to-all (each rank receives only its new rows, O(local
+    /// slab) extra memory); then this plan is freed and a plan for the new
+    /// grid is built (as [`Propagator::new`], the same parameters otherwise;
+    /// the kick counter carries over, the state rests in sine space).
+    /// Collective over the communicator; the state stays bit-identical for any
+    /// rank count.
+    pub fn grow(mut self, n1: usize, n2: usize) -> Result<Propagator> {
+        let (o1, o2) = (self.params.n1, self.params.n2);
+        if n1 < o1 {
+            return Err(invalid("n1", n1, "growing cannot shrink the grid"));
+        }
+        if n2 < o2 {
+            return Err(invalid("n2", n2, "growing cannot shrink the grid"));
+        }
+        let params = KickedParams {
+            n1,
+            n2,
+            ..self.params.clone()
+        };
+        params.validate()?;
+        self.ensure_sine();
+        let new2 = Slab::new(n2, self.size);
+        let (start, count) = (new2.start[self.rank], new2.count[self.rank]);
+        // old k2 rows this rank will hold: [start, min(start + count, o2))
+        let held = count.min(o2.saturating_sub(start));
+        let mut recv = vec![C64::default(); held * o1];
+        if self.size == 1 {
+            recv.copy_from_slice(&self.slabs.cur()[..held * o1]);
+        } else {
+            let overlap =
+                |a0: usize, a1: usize, b0: usize, b1: usize| a1.min(b1).saturating_sub(a0.max(b0));
+            let (m0, mc) = (self.s2.start[self.rank], self.s2.count[self.rank]);
+            let mut send_counts = Vec::with_capacity(self.size);
+            let mut send_displs = Vec::with_capacity(self.size);
+            let mut recv_counts = Vec::with_capacity(self.size);
+            let mut recv_displs = Vec::with_capacity(self.size);
+            for q in 0..self.size {
+                let (q0, q1) = (new2.start[q], new2.start[q] + new2.count[q]);
+                let rows = overlap(m0, m0 + mc, q0, q1.min(o2));
+                send_counts.push(to_count(rows * o1, "n1")?);
+                send_displs.push(to_count(
+                    q0.max(m0).min(m0 + mc).saturating_sub(m0) * o1,
+                    "n1",
+                )?);
+                let (r0, r1) = (self.s2.start[q], self.s2.start[q] + self.s2.count[q]);
+                let rows = overlap(r0, r1, start, start + held);
+                recv_counts.push(to_count(rows * o1, "n1")?);
+                recv_displs.push(to_count(
+                    r0.max(start).min(start + held).saturating_sub(start) * o1,
+                    "n1",
+                )?);
+            }
+            let send = mpi::datatype::Partition::new(
+                &self.slabs.cur()[..mc * o1],
+                &send_counts[..],
+                &send_displs[..],
+            );
+            let mut part = PartitionMut::new(&mut recv[..], &recv_counts[..], &recv_displs[..]);
+            self.comm.all_to_all_varcount_into(&send, &mut part);
+        }
+        let kicks = self.kicks;
+        let comm = self.comm.duplicate();
+        // free the old plan's buffers (collectively) before the new ones exist
+        drop(self);
+        let mut grown = Propagator::new(&params, &comm)?;
+        grown.set_sine_state(kicks, |k1, k2| {
+            if k1 < o1 && k2 < start + held {
+                recv[(k2 - start) * o1 + k1]
+            } else {
+                C64::default()
+            }
+        });
+        Ok(grown)
     }
 
     /// The exact inverse of [`Propagator::period`] (the adjoint operators in
@@ -779,6 +902,13 @@ impl Propagator {
     fn k_pass(&mut self, first: bool, phase: Option<(Op, f64)>, second: bool, packed: bool) {
         let rows = self.s2.count[self.rank];
         let t = &self.tables;
+        // tail watch (period_watched): rows are whole k1 rows in sine space
+        let watch = phase.is_some() && self.watch.is_some();
+        let (n1, n2) = (self.params.n1, self.params.n2);
+        let tail1_from = n1 - tail_modes(n1);
+        let tail2_from = n2 - tail_modes(n2);
+        let start2 = self.s2.start[self.rank];
+        let mut acc = [0.0f64; 2];
         let mut ph = |l: usize, row: &mut [C64]| {
             if let Some((Op::K { free, conj }, scale)) = phase {
                 if free {
@@ -797,6 +927,12 @@ impl Propagator {
                         *v *= scale;
                     }
                 }
+                if watch {
+                    acc[0] += row[tail1_from..].iter().map(|v| v.norm_sqr()).sum::<f64>();
+                    if start2 + l >= tail2_from {
+                        acc[1] += row.iter().map(|v| v.norm_sqr()).sum::<f64>();
+                    }
+                }
             }
         };
         let (data, dests) = self.slabs.pass_io(Dir::KX);
@@ -810,6 +946,12 @@ impl Propagator {
             packed.then_some(dests),
             &mut self.work,
         );
+        if let Some(w) = self.watch.as_mut() {
+            if watch {
+                w[0] += acc[0];
+                w[1] += acc[1];
+            }
+        }
     }
 
     fn exchange_xk(&mut self) {

@@ -28,6 +28,8 @@ struct Run {
     /// max |ψ − ψ0| after the same number of backward periods
     back: f64,
     obs: Vec<[f64; 4]>,
+    /// tail1, tail2 of the observables and of the watched period (NaN unwatched)
+    tails: Vec<[f64; 4]>,
     mom: Vec<f64>,
     state: Vec<C64>,
 }
@@ -37,6 +39,7 @@ fn parse(text: &str) -> Run {
         mode: String::new(),
         back: f64::NAN,
         obs: vec![],
+        tails: vec![],
         mom: vec![],
         state: vec![],
     };
@@ -49,7 +52,10 @@ fn parse(text: &str) -> Run {
         }
         let v: Vec<f64> = it.map(|s| s.parse().unwrap()).collect();
         match tag {
-            "obs" => run.obs.push([v[0], v[1], v[2], v[3]]),
+            "obs" => {
+                run.obs.push([v[0], v[1], v[2], v[3]]);
+                run.tails.push([v[4], v[5], v[6], v[7]]);
+            }
             "mom" => run.mom = v,
             "back" => run.back = v[0],
             "state" => run.state = v.chunks(2).map(|c| C64::new(c[0], c[1])).collect(),
@@ -61,6 +67,18 @@ fn parse(text: &str) -> Run {
 
 /// Run on `ranks` ranks; `messages`: force the point-to-point exchange.
 fn run_mpi(ranks: usize, p: &KickedParams, kicks: usize, tag: &str, messages: bool) -> Run {
+    run_mpi_with(ranks, p, kicks, tag, messages, &[])
+}
+
+/// [`run_mpi`] with extra `key=value` arguments.
+fn run_mpi_with(
+    ranks: usize,
+    p: &KickedParams,
+    kicks: usize,
+    tag: &str,
+    messages: bool,
+    extra: &[String],
+) -> Run {
     let out: PathBuf = std::env::temp_dir().join(format!(
         "qk_prop_dist_{}_{tag}_{ranks}_{messages}.txt",
         std::process::id()
@@ -89,6 +107,7 @@ fn run_mpi(ranks: usize, p: &KickedParams, kicks: usize, tag: &str, messages: bo
         .arg(format!("interaction={inter}"))
         .arg(format!("kicks={kicks}"))
         .arg(format!("out={}", out.display()))
+        .args(extra)
         .status()
         .expect("mpirun");
     assert!(status.success(), "mpirun -n {ranks} failed: {status}");
@@ -185,6 +204,115 @@ fn distributed_equals_serial_on_1_to_4_ranks() {
                 .map(|(a, b)| (a - b).norm())
                 .fold(0.0, f64::max);
             assert!(d < 1e-14, "rank counts disagree by {d:e}");
+        }
+    }
+}
+
+#[test]
+fn growing_mid_run_equals_the_large_grid_from_the_start_on_1_to_3_ranks() {
+    if !have_mpirun() {
+        eprintln!("mpirun not found: distributed growth test skipped");
+        return;
+    }
+    // Weak kicks: after 3 kicks the state holds ~10 modes per axis. Without
+    // the interaction the coefficients fall off faster than exponentially,
+    // the tail of the 31 × 23 grid is below round-off and the grown run must
+    // equal the 63 × 47 run from the start to round-off. With it (ε = 0.3:
+    // U(x1 − x2) is not odd-symmetric at the walls, so the coefficients fall
+    // off algebraically) the difference is bounded by the amplitude of the
+    // tail at growth, sqrt(tail).
+    let kicks = 6;
+    for (inter, eps) in [
+        (Interaction::Kicked, 0.0),
+        (Interaction::Continuous, 0.0),
+        (Interaction::Kicked, 0.3),
+        (Interaction::Continuous, 0.3),
+    ] {
+        let small = KickedParams {
+            hbar: 0.25,
+            mass: 0.4,
+            eps,
+            k1: 0.4,
+            k2: 0.3,
+            lambda: 2.0,
+            n1: 31,
+            n2: 23,
+            substeps: 3,
+            interaction: inter,
+        };
+        let big = KickedParams {
+            n1: 63,
+            n2: 47,
+            ..small.clone()
+        };
+        let tag = format!("grow{inter:?}eps{eps}");
+        let reference = run_mpi(1, &big, kicks, &format!("big{tag}"), false);
+        let grow: Vec<String> = ["grow_at=3", "grow_n1=63", "grow_n2=47"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut states = vec![];
+        for ranks in 1..=3 {
+            let run = run_mpi_with(ranks, &small, kicks, &tag, ranks == 3, &grow);
+            assert_eq!(run.state.len(), 63 * 47, "{tag} P={ranks}");
+            let mut tail_at_growth = 0.0f64;
+            for (k, t) in run.tails.iter().enumerate() {
+                // the watched tail is the observables' one (kicked: the same
+                // state; continuous: half an interaction step earlier, within
+                // a factor of 10)
+                for q in 0..2 {
+                    let (obs, watched) = (t[q], t[2 + q]);
+                    let ok = if inter == Interaction::Kicked || eps == 0.0 {
+                        (watched - obs).abs() <= 1e-10 * obs + 1e-25
+                    } else {
+                        watched > obs / 10.0 && watched < obs * 10.0
+                    };
+                    assert!(ok, "{tag} P={ranks} kick {k}: watched tail {t:?}");
+                }
+                if k < 3 {
+                    tail_at_growth = tail_at_growth.max(t[0] + t[1]);
+                }
+            }
+            if eps == 0.0 {
+                assert!(tail_at_growth < 1e-28, "{tag}: tail {tail_at_growth:e}");
+            } else {
+                assert!(tail_at_growth > 1e-20, "{tag}: tail {tail_at_growth:e}");
+            }
+            let tol = 1e-12 + 10.0 * tail_at_growth.sqrt();
+            for (k, (a, b)) in run.obs.iter().zip(&reference.obs).enumerate() {
+                assert!(
+                    (a[2] - 1.0).abs() < 1e-12,
+                    "{tag} P={ranks} kick {k}: norm {}",
+                    a[2]
+                );
+                for q in 0..4 {
+                    let d = (a[q] - b[q]).abs() / (1.0 + a[q].abs().max(b[q].abs()));
+                    assert!(
+                        d <= tol,
+                        "{tag} P={ranks} kick {k} obs {q}: {} vs {}",
+                        a[q],
+                        b[q]
+                    );
+                }
+            }
+            let d = run
+                .state
+                .iter()
+                .zip(&reference.state)
+                .map(|(a, b)| (a - b).norm())
+                .fold(0.0, f64::max);
+            eprintln!("{tag} P={ranks}: tail at growth {tail_at_growth:e}, state difference {d:e}");
+            assert!(
+                d <= tol,
+                "{tag} P={ranks}: grown state differs from the big grid by {d:e}"
+            );
+            states.push(run.state);
+        }
+        for s in &states[1..] {
+            assert!(
+                s == &states[0],
+                "{tag}: grown state depends on the rank count"
+            );
         }
     }
 }

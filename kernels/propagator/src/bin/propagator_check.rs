@@ -6,7 +6,11 @@
 //! propagator-check time  [key=value…] [state=FILE] [repeat=R]   # time set-up, periods, observables; print JSON (rank 0)
 //! ```
 //!
-//! Keys: hbar mass eps k1 k2 lambda n1 n2 substeps interaction=continuous|kicked kicks.
+//! Keys: hbar mass eps k1 k2 lambda n1 n2 substeps interaction=continuous|kicked kicks;
+//! `dist` also takes `grow_at=K grow_n1=N1 grow_n2=N2`: the periods are
+//! watched ([`Propagator::period_watched`], its tails appended to the `obs`
+//! lines) and after kick K the grid grows to N1 × N2 ([`Propagator::grow`];
+//! no `back` line then).
 //! Runs on MPI_COMM_WORLD. Exit status 2 on bad input.
 
 use mpi::collective::CommunicatorCollectives;
@@ -83,7 +87,27 @@ fn run(world: &mpi::topology::SimpleCommunicator, args: &[String]) -> i32 {
         eprintln!("usage: propagator-check dist|time key=value…");
         return 2;
     };
-    let (p, kicks, out, repeat) = match parse(&args[1..]) {
+    let mut grow = (0usize, 0usize, 0usize);
+    let mut rest = Vec::new();
+    for a in &args[1..] {
+        let slot = match a.split_once('=') {
+            Some(("grow_at", v)) => Some((&mut grow.0, v)),
+            Some(("grow_n1", v)) => Some((&mut grow.1, v)),
+            Some(("grow_n2", v)) => Some((&mut grow.2, v)),
+            _ => None,
+        };
+        match slot {
+            Some((dst, v)) => match v.parse() {
+                Ok(x) => *dst = x,
+                Err(e) => {
+                    eprintln!("error: {a}: {e}");
+                    return 2;
+                }
+            },
+            None => rest.push(a.clone()),
+        }
+    }
+    let (p, kicks, out, repeat) = match parse(&rest) {
         Ok(v) => v,
         Err(e) => {
             eprintln!("error: {e}");
@@ -107,13 +131,28 @@ fn run(world: &mpi::topology::SimpleCommunicator, args: &[String]) -> i32 {
         "dist" => {
             let initial = prop.gather_position_state();
             let mut lines = Vec::new();
-            for _ in 0..kicks {
-                prop.period();
+            let watched = grow.0 > 0;
+            for kick in 1..=kicks {
+                let tails = if watched {
+                    prop.period_watched()
+                } else {
+                    prop.period();
+                    [f64::NAN; 2]
+                };
                 let o = prop.observables();
                 lines.push(format!(
-                    "obs {:.17e} {:.17e} {:.17e} {:.17e}",
-                    o.p1_sq, o.p2_sq, o.norm, o.purity
+                    "obs {:.17e} {:.17e} {:.17e} {:.17e} {:.17e} {:.17e} {:.17e} {:.17e}",
+                    o.p1_sq, o.p2_sq, o.norm, o.purity, o.tail1, o.tail2, tails[0], tails[1]
                 ));
+                if kick == grow.0 {
+                    prop = match prop.grow(grow.1, grow.2) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            eprintln!("error: {e}");
+                            return 2;
+                        }
+                    };
+                }
             }
             let mom = prop.momentum_p1();
             let state = prop.gather_position_state();
@@ -135,7 +174,7 @@ fn run(world: &mpi::topology::SimpleCommunicator, args: &[String]) -> i32 {
                     .map(|v| format!("{:.17e} {:.17e}", v.re, v.im))
                     .collect();
                 writeln!(f, "state {}", s.join(" ")).unwrap();
-                if let (Some(a), Some(b)) = (initial, back) {
+                if let (Some(a), Some(b), false) = (initial, back, watched) {
                     let d = a
                         .iter()
                         .zip(&b)
