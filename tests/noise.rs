@@ -67,21 +67,34 @@ fn noise_ensembles_are_bit_identical_on_1_2_3_ranks() {
 #[test]
 fn noiseless_run_matches_the_fixed_grid_and_a_small_grid_fails() {
     let dir = scratch("noise-grid");
-    let auto = dir.join("auto.h5");
-    run_ok(qk_cmd(&with_output(ARGS, auto.to_str().unwrap())));
-    let n = read_f64(&auto, "results/n_used")[0] as usize;
-    let fixed = dir.join("fixed.h5");
-    let n_text = (2 * n + 1).to_string();
-    let mut args = with_output(ARGS, fixed.to_str().unwrap());
-    args.extend(["--n", &n_text]);
-    run_ok(qk_cmd(&args));
-    // a converged grid: doubling it changes ⟨p²⟩ by round-off only
-    let (a, b) = (
-        read_f64(&auto, "results/p_sq"),
-        read_f64(&fixed, "results/p_sq"),
-    );
-    for (x, y) in a.iter().zip(&b) {
-        assert!((x - y).abs() <= 1e-9 * x.abs(), "{x} vs {y}");
+    // the default tolerance, and one so tight that the grown grid is converged
+    for tol in ["1e-6", "1e-24"] {
+        let auto = dir.join(format!("auto{tol}.h5"));
+        let mut args = with_output(ARGS, auto.to_str().unwrap());
+        args.extend(["--tail-tol", tol]);
+        run_ok(qk_cmd(&args));
+        let n = read_f64(&auto, "results/n_used")[0] as usize;
+        let tail = read_f64(&auto, "results/tail")
+            .into_iter()
+            .fold(0.0, f64::max);
+        let fixed = dir.join(format!("fixed{tol}.h5"));
+        let n_text = (2 * n + 1).to_string();
+        let mut args = with_output(ARGS, fixed.to_str().unwrap());
+        args.extend(["--n", &n_text, "--tail-tol", tol]);
+        run_ok(qk_cmd(&args));
+        // the grown grid agrees with one twice as large to the amplitude of
+        // its tail, sqrt(tail) (round-off once the tail is below it)
+        let (a, b) = (
+            read_f64(&auto, "results/p_sq"),
+            read_f64(&fixed, "results/p_sq"),
+        );
+        let rel = 1e-12 + 10.0 * tail.sqrt();
+        if tol == "1e-24" {
+            assert!(rel < 1e-10, "tail {tail:e} on n = {n}");
+        }
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() <= rel * x.abs(), "{x} vs {y} (tail {tail:e})");
+        }
     }
     let small = dir.join("small.h5");
     let mut args = with_output(ARGS, small.to_str().unwrap());
