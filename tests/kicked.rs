@@ -211,32 +211,65 @@ fn auto_grid_grows_until_the_tail_check_passes() {
     assert!(t.iter().all(|t| *t <= 1e-14), "{t:?}");
 }
 
+/// `/status/method` of a qk output file, one label per point.
+fn read_methods(path: &std::path::Path) -> Vec<String> {
+    let f = hdf5::File::open(path).unwrap();
+    f.dataset("status/method")
+        .unwrap()
+        .read_raw::<hdf5::types::FixedAscii<64>>()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().to_string())
+        .collect()
+}
+
 #[test]
 fn kicked_results_do_not_depend_on_ranks_per_task() {
     assert!(have_mpirun(), "mpirun not found: run scripts/setup.sh");
     let dir = scratch("kicked-ranks");
-    let one = dir.join("one.h5");
-    run_ok(qk_cmd(&with_output(ARGS, one.to_str().unwrap())));
-    for (ranks, r) in [(4usize, "2"), (3, "3"), (2, "1")] {
-        let o = dir.join(format!("p{ranks}_r{r}.h5"));
-        let mut args = with_output(ARGS, o.to_str().unwrap());
-        args.extend(["--ranks-per-task", r]);
-        run_ok(mpirun_cmd(ranks, &args));
-        for ds in [
-            "results/p1_sq",
-            "results/p2_sq",
-            "results/purity",
-            "results/norm",
-            "results/momentum_p1",
-        ] {
-            let a = read_f64(&one, ds);
-            let b = read_f64(&o, ds);
-            let d = a
+    // fixed grids, and auto grids that grow during the run (a tight tail
+    // tolerance: every point with ε or ħ = 0.3 grows at least once)
+    let mut auto = ARGS.to_vec();
+    for (flag, v) in [("--n1", "auto"), ("--n2", "auto")] {
+        let i = auto.iter().position(|a| *a == flag).unwrap();
+        auto[i + 1] = v;
+    }
+    auto.extend(["--tail-tol", "1e-12"]);
+    for (name, base) in [("fixed", ARGS), ("auto", &auto[..])] {
+        let one = dir.join(format!("{name}_one.h5"));
+        run_ok(qk_cmd(&with_output(base, one.to_str().unwrap())));
+        assert_eq!(read_u8(&one, "status/done"), vec![1; 4]);
+        if name == "auto" {
+            let grown = read_methods(&one)
                 .iter()
-                .zip(&b)
-                .map(|(x, y)| (x - y).abs() / (1.0 + x.abs()))
-                .fold(0.0, f64::max);
-            assert!(d < 1e-12, "{ds}: {ranks} ranks, R={r}: differs by {d:e}");
+                .filter(|m| m.contains(" -> "))
+                .count();
+            assert!(grown >= 2, "{grown} points grew");
+        }
+        for (ranks, r) in [(4usize, "2"), (3, "3"), (2, "1")] {
+            let o = dir.join(format!("{name}_p{ranks}_r{r}.h5"));
+            let mut args = with_output(base, o.to_str().unwrap());
+            args.extend(["--ranks-per-task", r]);
+            run_ok(mpirun_cmd(ranks, &args));
+            for ds in [
+                "results/p1_sq",
+                "results/p2_sq",
+                "results/purity",
+                "results/norm",
+                "results/momentum_p1",
+                "results/n1_used",
+                "results/n2_used",
+            ] {
+                let a = read_f64(&one, ds);
+                let b = read_f64(&o, ds);
+                assert_eq!(a.len(), b.len());
+                let d = a
+                    .iter()
+                    .zip(&b)
+                    .map(|(x, y)| (x - y).abs() / (1.0 + x.abs()))
+                    .fold(0.0, f64::max);
+                assert!(d < 1e-12, "{name} {ds}: {ranks} ranks, R={r}: differs by {d:e}");
+            }
         }
     }
 }
