@@ -268,7 +268,10 @@ fn kicked_results_do_not_depend_on_ranks_per_task() {
                     .zip(&b)
                     .map(|(x, y)| (x - y).abs() / (1.0 + x.abs()))
                     .fold(0.0, f64::max);
-                assert!(d < 1e-12, "{name} {ds}: {ranks} ranks, R={r}: differs by {d:e}");
+                assert!(
+                    d < 1e-12,
+                    "{name} {ds}: {ranks} ranks, R={r}: differs by {d:e}"
+                );
             }
         }
     }

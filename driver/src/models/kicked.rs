@@ -25,16 +25,31 @@
 //! interaction, `step_error` (the bound of the Strang phase error per
 //! period, [`qk_propagator::gridsize`]). A point whose tail exceeds
 //! `--tail-tol` on a fixed grid fails with a message naming the grid size it
-//! needs; on an `auto` axis the run restarts on the next fast size at least
-//! twice as large (up to `--max-n`). A point whose `step_error` exceeds
-//! `--step-tol` fails naming the substeps it needs. `--n1 auto` / `--n2 auto`
-//! start from the classical momentum reach
-//! ([`qk_propagator::gridsize::auto_sizes`], margin 5σ, fast DST sizes
-//! `2^a 3^b − 1`); `n1_used`, `n2_used` record the grid each point ran on.
-//! With an auto `--n1`, `momentum_p1` holds the first `M` modes, `M` the
-//! largest starting `n1` over the sweep (zeros above a point's own `n1`;
-//! modes above `M` of a grown grid are dropped and their population is at
-//! most the recorded `tail1` of the smaller grid).
+//! needs. A point whose `step_error` exceeds `--step-tol` fails naming the
+//! substeps it needs.
+//!
+//! `--n1 auto` / `--n2 auto` start from the classical momentum reach after
+//! the first few kicks ([`qk_propagator::gridsize::start_sizes`], margin 5σ,
+//! fast DST sizes `2^a 3^b − 1`) and grow during the run: every period is
+//! watched ([`Propagator::period_watched`]: the tails summed in the period's
+//! last sine-space pass, no extra transform) and as soon as an auto axis's
+//! tail exceeds `--tail-tol`/100 ([`qk_propagator::gridsize::GROW_FRACTION`])
+//! it grows exactly ([`Propagator::grow`]: zero-padded sine coefficients) to
+//! the next fast size at least twice as large, up to `--max-n`. If a tail
+//! still exceeds `--tail-tol` at an observation (it rose a hundredfold within
+//! a kick, or growth is capped by `--max-n`), the point restarts on the next
+//! size from the grid it had reached (fallback), or fails naming `--max-n`.
+//! `n1_used`, `n2_used` record the final grid of each point; its method label
+//! reads `split-operator N1 x N2 -> M1 x M2 (g growths)`. With an auto
+//! `--n1`, `momentum_p1` holds `M` modes, `M` the largest size any point of
+//! the sweep can grow to ([`qk_propagator::gridsize::growth_cap`]; zeros
+//! above a point's own `n1`): nothing is dropped. The memory estimate uses the
+//! conservative reach of the whole run ([`qk_propagator::gridsize::auto_sizes`],
+//! rounded up in the growth chain and capped by `--max-n`,
+//! [`KickedModel::bound_sizes`]); a point that grows beyond it is not covered.
+//! Growth decisions use all-reduced sums (order-dependent round-off), so they
+//! match for any `--ranks-per-task` unless a tail lies within round-off of
+//! the threshold; the grown state itself is bit-identical.
 //!
 //! The propagator plan (FFT plans, tables, communication buffers) is built
 //! once per grid size on each rank's worker and reused by the following
@@ -59,7 +74,7 @@ pub struct KickedArgs {
     /// Mass, interaction and kick strengths (`--mass --eps --k1 --k2 --lambda`).
     #[command(flatten)]
     pub particles: TwoParticleArgs,
-    /// Interior grid points along x1: one value ≥ 1, or `auto` (from the classical momentum reach, grown when the tail check fails).
+    /// Interior grid points along x1: one value ≥ 1, or `auto` (from the classical momentum reach of the first kicks, grown during the run).
     #[arg(long = "n1", value_name = "N1|auto", allow_hyphen_values = true, value_parser = grid_size)]
     pub n1: GridSize,
     /// Interior grid points along x2: one value ≥ 1, or `auto`.
