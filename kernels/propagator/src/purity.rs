@@ -13,49 +13,60 @@
 //! ```
 //!
 //! Both Grams are Hermitian: `‖G‖_F² = Σ_i |G_ii|² + 2 Σ_{i>j} |G_ij|²`,
-//! so only a lower triangle is formed. The smaller one is built:
+//! so only a lower triangle is formed, in column blocks that are squared
+//! (or reduced) as they come: the Gram is never stored whole. The smaller
+//! Gram is built, from the k2 slabs as they lie:
 //!
-//! * `n1 ≤ n2` ([`Side::Rows`]): `G1` is a sum over ranks of local Hermitian
-//!   rank-`c2_r` updates. It is formed in column blocks of its lower
-//!   triangle (block `b`: columns `j0…j1`, rows `j0…n1`, `w = j1 − j0`
-//!   columns); on several ranks block `b` is summed onto its owner rank
-//!   `b mod p` by a non-blocking `MPI_Ireduce` while every rank computes block
-//!   `b + 1` (calling `MPI_Test` between row chunks to drive progress), and
-//!   the owner adds the weighted squares of the reduced block. The Gram is
-//!   never stored whole: two blocks in flight.
-//! * `n2 < n1` ([`Side::Cols`]): `G2` needs each slab's rows against all
-//!   others'. `‖G2‖² = Σ_r ‖B_r B_r†‖² + 2 Σ_{r<s} ‖B_r B_s†‖²`: rank `r`
-//!   forms its diagonal block, then at step `d = 1 … ⌊p/2⌋` receives
+//! * `n1 < n2` on one rank, `2 n1 < n2` on several ([`Side::Rows`]): `G1` is a sum over ranks of local Hermitian
+//!   rank-`c2_r` updates `A_r A_r†`, `A_r = B_rᵀ`. Block `b` holds columns
+//!   `j0…j0+w`, rows `j0…n1` (`(n1 − j0) × w`). On several ranks block `b` is
+//!   summed onto its owner `b mod p` by a non-blocking `MPI_Ireduce` while
+//!   every rank computes block `b + 1` (`MPI_Test` between row chunks drives
+//!   the reduction), and the owner adds the squares of the reduced block.
+//!   The reduction cannot be shrunk to per-rank norms: `‖Σ_r G_r‖² ≠ Σ_r
+//!   ‖G_r‖²` (cross terms), so each entry of `G1` is summed once.
+//! * otherwise ([`Side::Cols`]): `G2`'s block `(r, s)` pairs slab `r`'s rows
+//!   with slab `s`'s: `‖G2‖² = Σ_r ‖B_r B_r†‖² + 2 Σ_{r<s} ‖B_r B_s†‖²`. Rank
+//!   `r` forms its diagonal block, then at step `d = 1 … ⌊p/2⌋` receives
 //!   `B_{r+d}` from rank `r + d` (and sends `B_r` to rank `r − d`) and adds
-//!   `2‖B_r B_{r+d}†‖²` (weight 1 at `d = p/2` for even `p`: that pair is seen
-//!   from both ends). The receive of step `d + 1` is posted before the
-//!   product of step `d` (double-buffered, `MPI_Test` between chunks).
-//!   Products are formed in column blocks and squared at once.
+//!   `2‖B_r B_{r+d}†‖²`. At `d = p/2` (even `p`) the pair is met from both
+//!   ends: the lower rank takes the first half of its rows, the upper one
+//!   the lower rank's second half. The receive of step `d + 1` is posted
+//!   before the product of step `d` (two receive buffers, `MPI_Test`
+//!   between chunks). On several ranks this side is taken up to `n2 = 2 n1`
+//!   (at most twice the flops of `Rows`): each slab travels whole, once per
+//!   pair, where the `Rows` reduction synchronises the ranks once per
+//!   block; at `2047 × 2049` on 2 ranks of this 2-core machine the
+//!   pipelined reduction took 2.0–2.7× the ring's time (README, `qk kicked`).
 //!
 //! One scalar per rank is then all-reduced.
 //!
-//! # Cost (per rank, `n = min(n1, n2)`, `N = max(n1, n2)`, 16-byte complex)
+//! # Cost per rank (`c2 = n2/p` rows, `w` block columns, 16 bytes per complex)
 //!
-//! | | flops (8 per complex MAC) | bytes moved | memory |
-//! |---|---|---|---|
-//! | `Rows` (n1 ≤ n2) | `4 n1² n2 / p` | reduce `≈ 16 · n1²/2` per rank (tree) | `4 · 16 · n1 w` (2 send + 2 receive blocks; 1 on one rank) |
-//! | `Cols` (n2 < n1) | `≈ 4 n2² n1 / p` | `⌊p/2⌋` slabs of `16 · n1 n2/p` | `2` slab receive buffers `16 · c2 n1` (none on one rank) and one `16 · c2 w` block |
+//! | side | complex MACs | flops (×8) | moved | memory |
+//! |---|---|---|---|---|
+//! | `Rows` | `n1² n2 / 2p` | `4 n1² n2 / p` | `16 · n1²/2` into the reduction | `16 · n1 w` (4 blocks on several ranks, 1 on one) |
+//! | `Cols` | `n2² n1 / 2p` | `4 n2² n1 / p` | `⌊p/2⌋` slabs of `16 · c2 n1` | `16 · c2 w`, and 2 slabs `16 · c2 n1` on several ranks |
 //!
-//! Arithmetic intensity of the rank-k update is `≈ min(c2, w)/2` flops per
-//! byte of the operands (compute-bound for `w, c2 ≳ 32`); `w = clamp(2¹⁹/n,
-//! 16, 64)` columns (a block of `≤ 2¹⁹` complex numbers, 8 MiB, unless
-//! `n > 32768`). Before this, the
-//! `n1 × n1` Gram was formed whole whatever the shape: at `31103 × 143` that
-//! was 15 GB and `1.4·10¹¹` flops against `143² · 31103 · 4 = 2.5·10⁹` now.
+//! A block product of `m × w` from `k` terms does `8 m w k` flops on
+//! `16 (m + w) k + 16 m w` bytes: `≈ w k / 2(w + k)` flops per byte (≈ 30
+//! for `w = 64`, `k = 1024`), above the machine balance (≈ 10) for
+//! `w, k ≳ 32`, so the products are compute-bound; the reduction or ring
+//! (`16` bytes per `8 k` flops per entry) rides under them. `w =
+//! clamp(2¹⁹/rows, 16, cap)`: a block of `≤ 2¹⁹` complex numbers (8 MiB,
+//! unless `rows > 32768`), at most 256 wide where blocks are reduced one
+//! after another. The `n1 × n1` Gram formed whole whatever the shape, as
+//! before, cost at `31103 × 143` 15.5 GB and `n1² n2/2 = 6.9·10¹⁰` MACs,
+//! against `n2² n1/2 = 3.2·10⁸` MACs and two 8-MiB-bounded blocks now.
 //!
 //! # Round-off
 //!
 //! The state is bit-identical for any rank count, the purity is not: the
-//! Gram sums over k2 are split at slab boundaries (and summed by `MPI_Reduce`
-//! on several ranks, in the `Cols` case over pairs of slabs), so it agrees to
-//! round-off (≈ `n · 10⁻¹⁶` relative) across rank counts. Buffers are
-//! allocated on the first call and kept; a propagator whose purity is never
-//! asked for holds none.
+//! Gram sums over k2 are split at slab boundaries (and summed by
+//! `MPI_Ireduce`, or over pairs of slabs), so it agrees to round-off across
+//! rank counts (the tests hold it to `1e-12` against the reference).
+//! Buffers are allocated on the first call and kept; a propagator whose
+//! purity is never asked for holds none.
 
 use crate::decomp::Slab;
 use crate::exchange::big_buffer;
@@ -72,9 +83,9 @@ use num_complex::Complex64 as C64;
 const BLOCK_CAP: usize = 1 << 19;
 /// Narrowest block (columns) unless the Gram is narrower.
 const MIN_WIDTH: usize = 16;
-/// Widest block (columns): ≥ ⌈n/64⌉ blocks, so the reduction of one overlaps
-/// the product of the next from `n = 65` on.
-const MAX_WIDTH: usize = 64;
+/// Widest block (columns) where blocks are reduced one after another: the
+/// reduction of one overlaps the product of the next from `n = 257` on.
+const MAX_WIDTH: usize = 256;
 /// Rows per chunk of a block product (progress calls between chunks).
 const CHUNK_ROWS: usize = 512;
 /// Message tag of the `Cols` slab ring.
@@ -83,24 +94,28 @@ const TAG: i32 = 0x7072;
 /// Which Gram is formed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Side {
-    /// `G1 = C C†` (`n1 ≤ n2`): local rank-k updates summed over ranks.
+    /// `G1 = C C†` (`n1 < n2` on one rank, `2 n1 < n2` on several): local
+    /// rank-k updates summed over ranks.
     Rows,
-    /// `G2 = Cᵀ conj(C)` (`n2 < n1`): slab pairs around a ring.
+    /// `G2 = Cᵀ conj(C)` (otherwise): slab pairs around a ring.
     Cols,
 }
 
-fn side(n1: usize, n2: usize) -> Side {
-    if n1 <= n2 {
+fn side(n1: usize, n2: usize, p: usize) -> Side {
+    if (p == 1 && n1 < n2) || 2 * n1 < n2 {
         Side::Rows
     } else {
         Side::Cols
     }
 }
 
-/// Block width for a Gram block of `rows` rows and `cols` columns at most.
-fn width(rows: usize, cols: usize) -> usize {
+/// Block width for a Gram block of `rows` rows and `cols` columns at most;
+/// `pipelined`: blocks are reduced one after another (at most
+/// [`MAX_WIDTH`] wide), else they only bound the memory.
+fn width(rows: usize, cols: usize, pipelined: bool) -> usize {
+    let max = if pipelined { MAX_WIDTH } else { BLOCK_CAP };
     (BLOCK_CAP / rows.max(1))
-        .clamp(MIN_WIDTH, MAX_WIDTH)
+        .clamp(MIN_WIDTH, max)
         .min(cols)
         .max(1)
 }
@@ -110,13 +125,13 @@ fn width(rows: usize, cols: usize) -> usize {
 fn lengths(n1: usize, n2: usize, s2: &Slab) -> (Vec<usize>, Vec<usize>) {
     let p = s2.count.len();
     let c2 = s2.max_count();
-    match side(n1, n2) {
+    match side(n1, n2, p) {
         Side::Rows => {
-            let len = n1 * width(n1, n1);
+            let len = n1 * width(n1, n1, p > 1);
             (vec![len; if p > 1 { 4 } else { 1 }], vec![])
         }
         Side::Cols => {
-            let block = c2 * width(c2, c2);
+            let block = c2 * width(c2, c2, false);
             (vec![block], vec![c2 * n1; if p > 1 { 2 } else { 0 }])
         }
     }
@@ -237,7 +252,7 @@ impl Purity {
         let p = comm.size() as usize;
         let c2 = s2.count[rank];
         let b = MatRef::from_row_major_slice(&state[..c2 * n1], c2, n1);
-        let local = match side(n1, n2) {
+        let local = match side(n1, n2, p) {
             Side::Rows => self.rows(comm, b.transpose(), rank, p),
             Side::Cols => self.cols(comm, b, state, n1, s2, rank, p),
         };
@@ -258,7 +273,7 @@ impl Purity {
         p: usize,
     ) -> f64 {
         let n1 = a.nrows();
-        let w = width(n1, n1);
+        let w = width(n1, n1, p > 1);
         let nblocks = n1.div_ceil(w);
         let span = |blk: usize| {
             let j0 = blk * w;
@@ -345,8 +360,10 @@ impl Purity {
         let (blocks, slabs) = (&mut self.blocks, &mut self.slabs);
         let g = &mut blocks[0];
         // ‖B_r Y†‖² in column blocks of Y (`tri`: Y = B_r, lower triangle)
+        // Σ weight |X Y†|² in column blocks of Y (`tri`: X = Y = B_r, the
+        // lower triangle of its Gram)
         let mut product =
-            |y: MatRef<'_, C64>, tri: bool, weight: f64, progress: &mut dyn FnMut()| {
+            |x: MatRef<'_, C64>, y: MatRef<'_, C64>, tri: bool, progress: &mut dyn FnMut()| {
                 // as wide as the buffer allows (it holds `max c2 × width` numbers)
                 let w = (g.len() / c2.max(1)).clamp(1, y.nrows().max(1));
                 let mut s = 0.0;
@@ -354,12 +371,12 @@ impl Purity {
                 while j0 < y.nrows() {
                     let wb = w.min(y.nrows() - j0);
                     let (a, m) = if tri {
-                        (b.subrows(j0, c2 - j0), c2 - j0)
+                        (x.subrows(j0, x.nrows() - j0), x.nrows() - j0)
                     } else {
-                        (b, c2)
+                        (x, x.nrows())
                     };
                     block_product(g, a, y.subrows(j0, wb), tri, progress);
-                    s += weighted_squares(g, m, wb, tri, weight);
+                    s += weighted_squares(g, m, wb, tri, 2.0);
                     j0 += wb;
                 }
                 s
@@ -371,7 +388,7 @@ impl Purity {
             (Some(x), Some(y)) => [x, y],
             _ => {
                 // one rank: the diagonal block only
-                return product(b, true, 2.0, &mut || {});
+                return product(b, b, true, &mut || {});
             }
         };
         for d in 0..=steps {
@@ -397,13 +414,22 @@ impl Purity {
                     poke(&mut sreq);
                 };
                 if d == 0 {
-                    sum += product(b, true, 2.0, &mut progress);
+                    sum += product(b, b, true, &mut progress);
                 } else {
                     let from = (rank + d) % p;
                     let cf = s2.count[from];
                     let yb = MatRef::from_row_major_slice(&cur[..cf * n1], cf, n1);
-                    let weight = if 2 * d == p { 1.0 } else { 2.0 };
-                    sum += product(yb, false, weight, &mut progress);
+                    // the pair seen from both ends (d = p/2): the lower rank
+                    // takes its first half rows, the upper one the lower
+                    // rank's second half
+                    let (xb, yb) = if 2 * d != p {
+                        (b, yb)
+                    } else if rank < from {
+                        (b.subrows(0, c2 / 2), yb)
+                    } else {
+                        (b, yb.subrows(cf / 2, cf - cf / 2))
+                    };
+                    sum += product(xb, yb, false, &mut progress);
                 }
                 if let Some(r) = rreq {
                     r.wait();

@@ -189,13 +189,14 @@ fn distributed_equals_serial_on_1_to_4_ranks() {
     }
 }
 
-/// The purity from the smaller Gram (`n1 × n1` for n1 ≤ n2, `n2 × n2`
-/// otherwise, several column blocks each: blocks are ≤ 64 wide) matches the
+/// The purity from the Gram of either side (`n1 × n1` from blocks reduced
+/// one after another, or `n2 × n2` from slab pairs around a ring; see
+/// `qk_propagator::purity`, several blocks each here) matches the
 /// reference's explicit `ρ1 = C C†` on odd asymmetric grids on 1–3 ranks
 /// (and 4 where one rank has no k2 row), both exchanges; ε = 0 keeps the
 /// product state: purity 1 to round-off.
 #[test]
-fn purity_from_the_smaller_gram_on_asymmetric_grids() {
+fn purity_from_either_gram_on_asymmetric_grids() {
     if !have_mpirun() {
         eprintln!("mpirun not found: distributed test skipped");
         return;
@@ -206,6 +207,7 @@ fn purity_from_the_smaller_gram_on_asymmetric_grids() {
         (69, 131, 3),
         (151, 3, 4),
         (3, 151, 4),
+        (257, 601, 3), // n1 × n1 Gram in two pipelined blocks on several ranks
     ];
     for (n1, n2, max_ranks) in cases {
         for eps in [3.0, 0.0] {

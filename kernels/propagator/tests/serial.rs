@@ -199,7 +199,7 @@ fn memory_estimate_scales() {
 }
 
 /// The purity holds blocks of the smaller Gram (≤ 2¹⁹ numbers for n ≤ 32768)
-/// and, for n2 < n1 on several ranks, two k2 slabs; nothing when it is not
+/// and, on several ranks unless n2 > 2 n1, two k2 slabs; nothing when it is not
 /// computed. A very asymmetric grid costs its slabs, not an n1 × n1 Gram.
 #[test]
 fn memory_estimate_counts_the_smaller_gram() {
@@ -219,8 +219,10 @@ fn memory_estimate_counts_the_smaller_gram() {
                 qk_propagator::estimate_memory_bytes_per_rank(n1, n2, r)
             );
             let slab = 16 * (n1 * n2.div_ceil(r)) as u64;
-            let extra = if n2 < n1 && r > 1 { 2 * slab } else { 0 };
-            let blocks = if r > 1 && n1 <= n2 { 4 } else { 1 };
+            // the ring's two slabs on several ranks unless n2 > 2 n1 (then 4 blocks)
+            let rows = r > 1 && 2 * n1 < n2;
+            let extra = if r > 1 && !rows { 2 * slab } else { 0 };
+            let blocks = if rows { 4 } else { 1 };
             assert!(with > without, "{n1}x{n2} R={r}");
             assert!(with - without <= blocks * block + extra, "{n1}x{n2} R={r}");
             // the state's slabs dominate: far below an n1 × n1 Gram when n1 > n2
