@@ -14,6 +14,8 @@ QK_SKIP_BUILD=1 scripts/setup.sh
 cargo fmt --all -- --check
 cargo clippy --release --workspace --all-targets -- -D warnings
 .venv/bin/python scripts/qk_model.py --selftest
+.venv/bin/python scripts/plot_kicked.py --selftest
+.venv/bin/python scripts/plot_seed002.py --selftest
 cargo test --release --workspace
 # the sbatch template against a real one-node Slurm started here (needs root)
 cargo test --release --test slurm -- --ignored

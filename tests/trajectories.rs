@@ -112,6 +112,59 @@ fn a_single_classical_point_is_bit_identical_for_any_rank_count() {
     bit_identical_over_ranks(&single, "classical-single");
 }
 
+/// The kicked interaction (ε = 2 at half the points): bit-identical for any
+/// rank count too.
+#[test]
+fn classical_kicked_interaction_is_bit_identical_for_any_rank_count() {
+    let mut kicked = CLASSICAL.to_vec();
+    kicked.extend(["--interaction", "kicked"]);
+    bit_identical_over_ranks(&kicked, "classical-kicked-ranks");
+}
+
+/// The interaction is part of the run's identity: `--resume` with the other
+/// one (or the default) is refused, exit 2, the file untouched; with the same
+/// one it succeeds.
+#[test]
+fn resume_refuses_another_interaction() {
+    let dir = scratch("classical-resume-interaction");
+    let o = dir.join("k.h5");
+    let os = o.to_str().unwrap();
+    let base = [
+        "classical",
+        "--mass",
+        "1",
+        "--eps",
+        "2",
+        "--trajectories",
+        "8",
+        "--kicks",
+        "4",
+        "-q",
+        "-o",
+        os,
+    ];
+    let with = |extra: &[&'static str]| -> Vec<&str> {
+        base.iter().copied().chain(extra.iter().copied()).collect()
+    };
+    run_ok(qk_cmd(&with(&["--interaction", "kicked"])));
+    let before = std::fs::read(&o).unwrap();
+    for extra in [
+        &["--interaction", "continuous", "--resume"][..],
+        &["--resume"][..],
+    ] {
+        let r = run(qk_cmd(&with(extra)));
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains("--resume") && err.contains("differ"), "{err}");
+        assert_eq!(
+            std::fs::read(&o).unwrap(),
+            before,
+            "{extra:?} modified the file"
+        );
+    }
+    run_ok(qk_cmd(&with(&["--interaction", "kicked", "--resume"])));
+}
+
 #[test]
 fn jumps_are_bit_identical_for_any_rank_count() {
     bit_identical_over_ranks(&JUMPS, "jumps-ranks");
@@ -436,8 +489,10 @@ fn plot_classical_renders_a_real_file() {
 fn classical_bad_values_exit_2_naming_the_flag() {
     let dir = scratch("classical-bad");
     let out = dir.join("x.h5");
-    let cases: [(&str, &str); 13] = [
+    let cases: [(&str, &str); 15] = [
         ("--ranks-per-task", "-2"),
+        ("--interaction", "kick"),
+        ("--interaction", ""),
         ("--mass", "0"),
         ("--mass", "1:2:0"),
         ("--eps", "nan"),

@@ -150,6 +150,116 @@ fn eta_is_the_ratio_of_the_kicked_and_classical_runs() {
     assert!(found_any, "no threshold bracketed: {eta:?}");
 }
 
+/// `--interaction kicked` reaches both runs: the quantum series is `qk kicked
+/// --interaction kicked`, the classical one `qk classical --interaction
+/// kicked` (D_c its d_ratio to round-off), no Strang error and no energy
+/// drift are left, the thresholds are written; the interaction is recorded,
+/// so a `--resume` with the continuous one is refused.
+#[test]
+fn kicked_interaction_reaches_both_runs() {
+    let dir = scratch("transition-kicked");
+    let out = dir.join("t.h5");
+    let o = out.to_str().unwrap();
+    let hbars = "0.2,0.8,1.6,3.2";
+    let mut args = transition_args(hbars, o);
+    args.extend(["--interaction", "kicked"]);
+    run_ok(qk_cmd(&args));
+    assert_eq!(read_u8(&out, "status/done"), vec![1; 8]);
+    assert_eq!(
+        read_u8(&out, "status/failed"),
+        vec![0; 8],
+        "{:?}",
+        read_errors(&out)
+    );
+    let d_q = read_f64(&out, "results/d_q");
+    let d_c = read_f64(&out, "results/d_c");
+    let eta = read_f64(&out, "results/eta");
+    for p in 0..8 {
+        assert_eq!(d_c[p].to_bits(), d_c[p % 2].to_bits(), "{d_c:?}");
+        assert!((eta[p] - d_q[p] / d_c[p]).abs() <= 1e-14 * eta[p].abs());
+    }
+    assert_eq!(read_f64(&out, "results/step_error_max"), vec![0.0; 8]);
+    assert_eq!(read_f64(&out, "results/max_energy_drift"), vec![0.0; 8]);
+    assert_eq!(read_f64(&out, "thresholds/points"), vec![4.0, 4.0]);
+    for name in ["hbar_c", "hbar_l"] {
+        let found = read_f64(&out, &format!("thresholds/{name}_found"));
+        let v = read_f64(&out, &format!("thresholds/{name}"));
+        for j in 0..2 {
+            match found[j] {
+                1.0 => assert!((0.2..=3.2).contains(&v[j]), "{name} = {}", v[j]),
+                0.0 => assert!(v[j].is_nan(), "absent {name} written as {}", v[j]),
+                f => panic!("{name}_found = {f}"),
+            }
+        }
+    }
+
+    let k = dir.join("k.h5");
+    let mut kargs = vec![
+        "kicked",
+        "--hbar",
+        hbars,
+        "--n1",
+        "auto",
+        "--n2",
+        "auto",
+        "--substeps",
+        "40",
+        "--k1",
+        "5",
+        "--interaction",
+        "kicked",
+    ];
+    kargs.extend(POINT);
+    kargs.extend(["-q", "-o", k.to_str().unwrap()]);
+    run_ok(qk_cmd(&kargs));
+    let (a, b) = (
+        read_f64(&out, "results/p1_sq_q"),
+        read_f64(&k, "results/p1_sq"),
+    );
+    assert_eq!(a.len(), b.len());
+    assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+
+    let c = dir.join("c.h5");
+    let cont = dir.join("cc.h5");
+    for (file, interaction) in [(&c, "kicked"), (&cont, "continuous")] {
+        let mut cargs = vec![
+            "classical",
+            "--trajectories",
+            "40",
+            "--k1",
+            "5",
+            "--interaction",
+            interaction,
+        ];
+        cargs.extend(POINT);
+        cargs.extend(["-q", "-o", file.to_str().unwrap()]);
+        run_ok(qk_cmd(&cargs));
+    }
+    let cp = read_f64(&c, "results/p1_sq");
+    let tp = read_f64(&out, "results/p1_sq_c");
+    let t = a.len() / 8;
+    for i in 0..4 {
+        let line = &tp[i * 2 * t..(i + 1) * 2 * t];
+        assert!(cp.iter().zip(line).all(|(x, y)| x.to_bits() == y.to_bits()));
+    }
+    for (a, b) in d_c[..2].iter().zip(read_f64(&c, "results/d_ratio")) {
+        assert!((a - b).abs() <= 1e-13 * b.abs(), "{a} vs {b}");
+    }
+    // ε = 0: the two interactions are the same map; ε = 0.5: not
+    let cc = read_f64(&cont, "results/p1_sq");
+    assert_eq!(cp[..t], cc[..t]);
+    assert_ne!(cp[t..], cc[t..]);
+
+    let before = std::fs::read(&out).unwrap();
+    let mut resume = transition_args(hbars, o);
+    resume.extend(["--interaction", "continuous", "--resume"]);
+    let r = run(qk_cmd(&resume));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(err.contains("--resume") && err.contains("differ"), "{err}");
+    assert_eq!(std::fs::read(&out).unwrap(), before);
+}
+
 #[test]
 fn transition_bad_input_exits_2_naming_the_flag() {
     let dir = scratch("transition-bad");
@@ -183,6 +293,17 @@ fn transition_bad_input_exits_2_naming_the_flag() {
         (
             &["--hbar", "0.1,0.2", "--trajectories", "4", "--eta-l", "0"],
             "--eta-l",
+        ),
+        (
+            &[
+                "--hbar",
+                "0.1",
+                "--trajectories",
+                "4",
+                "--interaction",
+                "both",
+            ],
+            "--interaction",
         ),
     ];
     for (extra, flag) in cases {

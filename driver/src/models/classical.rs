@@ -16,8 +16,16 @@
 //! compute it (`auto`: all ranks for a single point, see
 //! [`RanksPerTask::resolve`]); results are bit-identical for any rank count and
 //! after `--resume` (random streams keyed by the point's full-grid index).
+//!
+//! `--interaction continuous|kicked` (recorded option `interaction`, so a
+//! `--resume` with the other value is refused): the interaction acts between
+//! kicks (integrated, `--order`, `--tolerance`, `--substeps`, `--fixed-steps`
+//! apply), or once per period as an impulse with the kick followed by exact
+//! free flight (the classical limit of `qk kicked --interaction kicked`; the
+//! integrator options are recorded but unused, `max_energy_drift` is 0 and
+//! `max_substeps`, `substeps_per_period` are 1).
 
-use super::kicked::at_least_one;
+use super::kicked::{at_least_one, InteractionArg};
 use crate::error::{DriverError, InputError, PointError};
 use crate::grid::{self, Axis, AxisValues, Grid, IntGrid, RealGrid};
 use crate::model::{
@@ -25,7 +33,7 @@ use crate::model::{
 };
 use super::two_particles::{TwoParticleArgs, DIMENSIONLESS};
 use clap::{Args, ValueEnum};
-use qk_trajectories::classical::{ClassicalParams, ClassicalRun, Histogram, MeanErr};
+use qk_trajectories::classical::{ClassicalParams, ClassicalRun, Histogram, Interaction, MeanErr};
 use qk_trajectories::integrator::{IntegratorOptions, Order};
 use qk_trajectories::TrajectoryError;
 
@@ -59,6 +67,9 @@ pub struct ClassicalArgs {
     /// Histogram half-range P > 0 of p1.
     #[arg(long = "histogram-max", value_name = "P", default_value_t = 50.0, allow_hyphen_values = true)]
     pub histogram_max: f64,
+    /// How the interaction acts: continuously between kicks, or once per period with the kick (then exact free flight).
+    #[arg(long = "interaction", value_name = "MODE", value_enum, default_value_t = InteractionArg::Continuous)]
+    pub interaction: InteractionArg,
     /// Splitting scheme between kicks: yoshida4 (4th order), yoshida6 (6th order) or verlet (2nd order).
     #[arg(long = "order", value_name = "ORDER", value_enum, default_value_t = OrderArg::Yoshida4)]
     pub order: OrderArg,
@@ -108,6 +119,7 @@ pub struct ClassicalModel {
     trajectories: u64,
     observe_every: usize,
     order: OrderArg,
+    interaction: InteractionArg,
     ranks_per_task: RanksPerTask,
 }
 
@@ -160,7 +172,11 @@ impl ClassicalModel {
             adaptive: !a.fixed_steps,
             ..Default::default()
         };
-        let placeholder = ClassicalParams { mass: 1.0, eps: 0.0, k1: 0.0, k2: 0.0, lambda: 0.0, noise_width: 0.0 };
+        let interaction = match a.interaction {
+            InteractionArg::Continuous => Interaction::Continuous,
+            InteractionArg::Kicked => Interaction::Kicked,
+        };
+        let placeholder = ClassicalParams { mass: 1.0, eps: 0.0, k1: 0.0, k2: 0.0, lambda: 0.0, noise_width: 0.0, interaction };
         Ok(ClassicalModel {
             grid: Grid::new(axes),
             run: ClassicalRun {
@@ -175,6 +191,7 @@ impl ClassicalModel {
             trajectories,
             observe_every,
             order: a.order,
+            interaction: a.interaction,
             ranks_per_task,
         })
     }
@@ -204,6 +221,7 @@ impl Model for ClassicalModel {
             ("kicks".into(), r.kicks.to_string()),
             ("seed".into(), r.seed.to_string()),
             ("observe_every".into(), self.observe_every.to_string()),
+            enum_option("interaction", &self.interaction),
             ("histogram_at".into(), at),
             ("histogram_bins".into(), bins),
             ("histogram_max".into(), pmax),
@@ -238,9 +256,9 @@ impl Model for ClassicalModel {
             v.push(ObservableSpec::over("histogram_p1_err", "1 (probability per bin)", "standard error of histogram_p1", &dims));
             v.push(ObservableSpec::over("histogram_outside", "1", "fraction of trajectories with |p1| ≥ --histogram-max", &["histogram_kick"]));
         }
-        v.push(s("max_energy_drift", "1", "largest relative drift of H = p1²/2 + p2²/2m + εU between kicks over all periods and trajectories (quality; the point fails above --tolerance)"));
-        v.push(s("max_substeps", "1", "largest substep count of the last period of any trajectory"));
-        v.push(s("substeps_per_period", "1", "mean substeps integrated per period, redone periods included (cost)"));
+        v.push(s("max_energy_drift", "1", "largest relative drift of H = p1²/2 + p2²/2m + εU between kicks over all periods and trajectories (quality; the point fails above --tolerance; 0 for --interaction kicked)"));
+        v.push(s("max_substeps", "1", "largest substep count of the last period of any trajectory (1 for --interaction kicked)"));
+        v.push(s("substeps_per_period", "1", "mean substeps integrated per period, redone periods included (cost; 1 for --interaction kicked: one exact flight)"));
         v
     }
 
@@ -274,7 +292,7 @@ impl Model for ClassicalModel {
 
     fn cost(&self, point: &[f64]) -> f64 {
         // the light particle's crossings set the substeps when ε ≠ 0
-        if point[1] == 0.0 {
+        if point[1] == 0.0 || self.interaction == InteractionArg::Kicked {
             1.0
         } else {
             1.0 + 10.0 / point[0].sqrt()
@@ -303,7 +321,7 @@ impl Worker for ClassicalWorker<'_> {
         let m = self.model;
         let p = task.point;
         let mut run = m.run.clone();
-        run.params = ClassicalParams { mass: p[0], eps: p[1], k1: p[2], k2: p[3], lambda: p[4], noise_width: p[5] };
+        run.params = ClassicalParams { mass: p[0], eps: p[1], k1: p[2], k2: p[3], lambda: p[4], noise_width: p[5], interaction: m.run.params.interaction };
         run.point = task.index as u64;
         let r = run.run(m.trajectories, task.comm).map_err(|e| match e {
             TrajectoryError::InvalidInput(s) => PointError(s),

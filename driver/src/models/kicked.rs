@@ -519,7 +519,7 @@ impl Model for KickedModel {
             ""
         };
         Some(MemoryEstimate {
-            bytes_per_rank: qk_propagator::estimate_memory_bytes_per_rank(n1, n2, r),
+            bytes_per_rank: qk_propagator::estimate_memory_bytes_per_rank_with(n1, n2, r, self.purity),
             flag: if auto.is_empty() { "--n1" } else { "--max-n" }.into(),
             what: format!("a {n1} × {n2} grid on {r} rank(s) per task{auto}"),
         })

@@ -6,10 +6,17 @@
 //! trust: tail check, auto grids grown on failure, Strang step bound; the
 //! purity is not computed) and the `qk classical` ensemble ([`super::classical`])
 //! at the same (m, ε, K1, K2, λ) over the same kicks, observed at the same
-//! kicks. The interaction acts continuously in both (the classical model has
-//! no kicked variant; `qk kicked --interaction kicked` applies the whole
-//! period's impulse ε∇U at once, a different, interaction-dominated map at
-//! ε = 2, so it is not offered here). The classical ensemble does not depend on ħ: it is computed once
+//! kicks. `--interaction continuous|kicked` (default continuous) is passed to
+//! both: the interaction acts between kicks in both, or once per period as
+//! the impulse of εU together with the kick in both (`qk kicked
+//! --interaction kicked` and its classical limit `qk classical --interaction
+//! kicked`: kick + interaction impulse, then exact free flight for one
+//! period). The kicked variant is a different map from the continuous one
+//! (at ε = 2 the whole period's impulse ε∇U acts at once), so η of the two
+//! are not interchangeable; it is the fast configuration (no Strang substeps
+//! quantum side, no integrator classical side). Recorded as the options
+//! `interaction` and `classical_interaction` (a `--resume` with the other
+//! value is refused). The classical ensemble does not depend on ħ: it is computed once
 //! per (m, ε, K1, K2, λ) on each rank that needs it and kept (its random
 //! streams are keyed by the classical grid index, so every ħ of a line sees
 //! the identical D_c, on any rank).
@@ -96,6 +103,9 @@ pub struct TransitionArgs {
     /// Strang steps per period of the quantum run (continuous interaction), ≥ 1.
     #[arg(long = "substeps", value_name = "S", default_value_t = 100, allow_hyphen_values = true)]
     pub substeps: i64,
+    /// How the interaction acts in both runs: continuously between kicks, or once per period with the kick.
+    #[arg(long = "interaction", value_name = "MODE", value_enum, default_value_t = InteractionArg::Continuous)]
+    pub interaction: InteractionArg,
     /// Classical trajectories per (m, ε, K1, K2, λ), ≥ 1.
     #[arg(long = "trajectories", value_name = "T", allow_hyphen_values = true)]
     pub trajectories: i64,
@@ -165,7 +175,7 @@ impl TransitionModel {
             max_n: a.max_n,
             kicks: a.kicks,
             substeps: a.substeps,
-            interaction: InteractionArg::Continuous,
+            interaction: a.interaction,
             observe_every: a.observe_every,
             momentum_at: None,
             ranks_per_task: a.ranks_per_task,
@@ -185,6 +195,7 @@ impl TransitionModel {
             tolerance: a.classical_tolerance,
             substeps: a.classical_substeps,
             fixed_steps: false,
+            interaction: a.interaction,
             // checked (≥ 1) by the kicked model above; the groups are the same for both
             ranks_per_task: RanksPerTask::Fixed(a.ranks_per_task as usize),
         })?;
@@ -274,10 +285,10 @@ impl Model for TransitionModel {
             s("eta", "1", "η = d_q/d_c"),
             s("eta_err", "1", "error of eta (relative errors of d_q, d_c in quadrature)"),
             s("tail_max", "1", "largest tail population of either axis over the observations (≤ --tail-tol)"),
-            s("step_error_max", "rad per period", "largest Strang phase-error bound over the observations (≤ --step-tol)"),
+            s("step_error_max", "rad per period", "largest Strang phase-error bound over the observations (≤ --step-tol; 0 for --interaction kicked)"),
             s("n1_used", "1", "quantum grid points along x1 the point ran on"),
             s("n2_used", "1", "quantum grid points along x2 the point ran on"),
-            s("max_energy_drift", "1", "largest relative energy drift of the classical run between kicks (≤ --classical-tolerance)"),
+            s("max_energy_drift", "1", "largest relative energy drift of the classical run between kicks (≤ --classical-tolerance; 0 for --interaction kicked)"),
         ]
     }
 

@@ -86,6 +86,7 @@ fn classical_batch(mass: f64, eps: f64) -> Vec<Trajectory> {
         k2: 0.0,
         lambda: 10.0,
         noise_width: 0.0,
+        interaction: Default::default(),
     };
     (0..64)
         .map(|i| {

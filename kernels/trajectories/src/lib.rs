@@ -9,7 +9,8 @@
 //!   pairwise order over batches of trajectories;
 //! - [`integrator`]: symplectic, time-reversible splitting for two particles
 //!   in the infinite well with exact free flight and adaptive substeps;
-//! - [`classical`]: ensembles of the two kicked particles (`qk classical`);
+//! - [`classical`]: ensembles of the two kicked particles, interaction continuous or
+//!   kicked (`qk classical`);
 //! - [`nojump`]: exact no-jump exponentials `exp(−i H_eff s)` (spectral or
 //!   dyadic), planned once per point;
 //! - [`jumps`]: quantum-jump (Monte Carlo wave-function) ensembles of any
@@ -18,12 +19,12 @@
 //! # Example
 //!
 //! ```
-//! use qk_trajectories::classical::{ClassicalParams, ClassicalRun};
+//! use qk_trajectories::classical::{ClassicalParams, ClassicalRun, Interaction};
 //! use qk_trajectories::integrator::IntegratorOptions;
 //!
 //! let universe = mpi::initialize().expect("MPI");
 //! let run = ClassicalRun {
-//!     params: ClassicalParams { mass: 1.0, eps: 0.0, k1: 1.8, k2: 0.0, lambda: 10.0, noise_width: 0.0 },
+//!     params: ClassicalParams { mass: 1.0, eps: 0.0, k1: 1.8, k2: 0.0, lambda: 10.0, noise_width: 0.0, interaction: Interaction::Continuous },
 //!     integrator: IntegratorOptions::default(),
 //!     kicks: 10,
 //!     observed: (1..=10).collect(),

@@ -42,6 +42,7 @@ fn run(mass: f64, eps: f64, k: f64, kicks: u64) -> ClassicalRun {
             k2: 0.0,
             lambda: 10.0,
             noise_width: 0.0,
+            interaction: Default::default(),
         },
         integrator: IntegratorOptions {
             tolerance: 1e-6,
