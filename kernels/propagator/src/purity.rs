@@ -36,8 +36,10 @@
 //!   between chunks). On several ranks this side is taken up to `n2 = 2 n1`
 //!   (at most twice the flops of `Rows`): each slab travels whole, once per
 //!   pair, where the `Rows` reduction synchronises the ranks once per
-//!   block; at `2047 × 2049` on 2 ranks of this 2-core machine the
-//!   pipelined reduction took 2.0–2.7× the ring's time (README, `qk kicked`).
+//!   block; at `2047 × 2049` on 2 ranks of a shared 2-core machine the
+//!   pipelined reduction (8 blocks) took 1.19–1.22 s against the ring's
+//!   0.57–0.69 s (the former blocking reduce-scatter 0.74–0.76 s), side by
+//!   side with `propagator-check time` (README, `qk kicked`).
 //!
 //! One scalar per rank is then all-reduced.
 //!
