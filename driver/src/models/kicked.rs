@@ -472,7 +472,7 @@ impl Model for KickedModel {
     fn memory_per_rank(&self) -> Option<MemoryEstimate> {
         let ((n1, n2), r) = (self.max_start, self.ranks_per_task);
         Some(MemoryEstimate {
-            bytes_per_rank: qk_propagator::estimate_memory_bytes_per_rank(n1, n2, r),
+            bytes_per_rank: qk_propagator::estimate_memory_bytes_per_rank_with(n1, n2, r, self.purity),
             flag: "--n1".into(),
             what: format!("a {n1} × {n2} grid on {r} rank(s) per task"),
         })

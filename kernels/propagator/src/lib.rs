@@ -10,8 +10,10 @@
 //! * [`propagator`]: [`Propagator`] — slab-decomposed 2D transforms with the
 //!   transpose written straight into the destination rows, sine space kept
 //!   transposed, plans and buffers built once, allocation-free periods,
-//!   observables (⟨p1²⟩, ⟨p2²⟩, norm, purity via a faer Gram matrix reduced
-//!   over ranks).
+//!   observables (⟨p1²⟩, ⟨p2²⟩, norm, purity).
+//! * [`purity`]: `Tr ρ1²` from the smaller of the two Gram matrices (faer
+//!   rank-k updates in column blocks, the reduction over ranks overlapped
+//!   with the next block).
 //! * [`gridsize`]: fast DST sizes, grids from the classical momentum reach,
 //!   the Strang-step error bound.
 //! * [`exchange`]: the two slab buffers per rank and the transpose between
@@ -48,11 +50,12 @@ pub mod error;
 pub mod exchange;
 pub mod gridsize;
 pub mod propagator;
+pub mod purity;
 pub mod reference;
 pub mod single;
 
 pub use error::{PropagatorError, Result};
 pub use propagator::{
-    estimate_memory_bytes_per_rank, flops_dst_pair, tail_modes, Interaction, KickedParams,
-    Observables, Propagator,
+    estimate_memory_bytes_per_rank, estimate_memory_bytes_per_rank_with, flops_dst_pair,
+    tail_modes, Interaction, KickedParams, Observables, Propagator,
 };

@@ -64,8 +64,8 @@
 //!
 //! Everything that depends only on the parameters (FFT plans, sine tables,
 //! kick/interaction/free phase tables, all-to-all counts, communication
-//! buffers, the Gram matrix) is built in [`Propagator::new`]; `period` and
-//! `period_backward` allocate nothing. Results do not depend on the number of
+//! buffers) is built in [`Propagator::new`] (the purity's blocks on its first
+//! call, see [`crate::purity`]); `period` and `period_backward` allocate nothing. Results do not depend on the number of
 //! ranks beyond the order of the final reductions (the state itself is
 //! bit-identical for any rank count).
 
@@ -73,8 +73,7 @@ use crate::decomp::Slab;
 use crate::dst::Dst1;
 use crate::error::{PropagatorError, Result};
 use crate::exchange::{big_buffer, Dest, Dir, Mode, Transport};
-use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
-use faer::{Accum, MatMut, MatRef, Par};
+use crate::purity::Purity;
 use mpi::collective::{CommunicatorCollectives, Root, SystemOperation};
 use mpi::datatype::PartitionMut;
 use mpi::topology::{Communicator, SimpleCommunicator};
@@ -294,13 +293,8 @@ pub struct Propagator {
     dst2: Dst1,
     tables: Tables,
     work: Work,
-    /// This rank's Gram matrix `Σ_{k2 local} c c†` (lower triangle, column-major).
-    gram: Vec<C64>,
-    /// Several ranks: the split of the packed lower triangle into shares,
-    /// this rank's summed share, and a receive buffer of one share.
-    tri: Slab,
-    tri_piece: Vec<C64>,
-    tri_recv: Vec<C64>,
+    /// Gram blocks and receive buffers of the purity (allocated on first use).
+    purity: Purity,
     mom: Vec<f64>,
     space: Space,
     /// stored state = gain × true state (unnormalised transforms).
@@ -325,11 +319,24 @@ impl std::fmt::Debug for Propagator {
 /// `ranks` ranks: three slab buffers (two for the state and the transpose, a
 /// send buffer when the exchange goes through messages) and the
 /// interaction table (16 bytes per complex entry each; the table is only a
-/// vector for square grids, the estimate does not count on that), the `n1 × n1` Gram
-/// matrix and two shares of its reduced lower triangle (purity), and
-/// O(n) tables and FFT work.
+/// vector for square grids, the estimate does not count on that), the
+/// purity's Gram blocks and slab receive buffers ([`crate::purity`]: blocks
+/// of `≤ 2¹⁹` numbers of the smaller Gram, two slabs for `n2 < n1` on
+/// several ranks), and O(n) tables and FFT work.
 /// Saturates instead of overflowing.
 pub fn estimate_memory_bytes_per_rank(n1: usize, n2: usize, ranks: usize) -> u64 {
+    estimate_memory_bytes_per_rank_with(n1, n2, ranks, true)
+}
+
+/// [`estimate_memory_bytes_per_rank`], counting the purity's buffers only
+/// when `purity` is true (a propagator whose purity is never computed does
+/// not allocate them).
+pub fn estimate_memory_bytes_per_rank_with(
+    n1: usize,
+    n2: usize,
+    ranks: usize,
+    purity: bool,
+) -> u64 {
     let p = ranks.max(1) as u128;
     let (n1, n2) = (n1 as u128, n2 as u128);
     let c1 = n1.div_ceil(p);
@@ -337,7 +344,11 @@ pub fn estimate_memory_bytes_per_rank(n1: usize, n2: usize, ranks: usize) -> u64
     let slab = (c1 * n2).max(c2 * n1).max(1);
     let cplx = 16u128;
     let slabs = 3 * slab * cplx + c1 * n2 * cplx;
-    let gram = n1 * n1 * cplx + 2 * (n1 * (n1 + 1) / 2).div_ceil(p) * cplx;
+    let gram = if purity {
+        crate::purity::bytes_per_rank(n1 as usize, n2 as usize, ranks)
+    } else {
+        0
+    };
     let small = 64 * (n1 + n2 + 2) * cplx + (1 << 20);
     u64::try_from(slabs + gram + small).unwrap_or(u64::MAX)
 }
@@ -447,10 +458,6 @@ impl Propagator {
         // K → X: the k1-row pass writes x1 ∈ slab s into s's x1 rows at k2
         // offset start2[r].
         let slabs = Transport::new(&comm, &s1, &s2)?;
-        // purity on several ranks: the packed lower triangle of the Gram
-        // matrix, n1(n1+1)/2 entries, summed over the ranks in equal shares
-        let tri = Slab::new(n1 * (n1 + 1) / 2, size);
-        to_count(tri.max_count(), "n1")?;
         let nmax = n1.max(n2);
         // FFT batches of ~128 KiB, output tiles of ~512 KiB (L2-sized).
         let batch = (8192 / (nmax + 1)).clamp(1, 16);
@@ -473,10 +480,7 @@ impl Propagator {
             dst2,
             tables,
             work,
-            gram: big_buffer(n1 * n1),
-            tri_piece: big_buffer(if size > 1 { tri.max_count() } else { 0 }),
-            tri_recv: big_buffer(if size > 1 { tri.max_count() } else { 0 }),
-            tri,
+            purity: Purity::default(),
             mom: vec![0.0; n1],
             space: Space::Position,
             gain: 1.0,
@@ -506,7 +510,7 @@ impl Propagator {
     }
 
     /// Reuse this propagator (FFT plans, sine tables, communication buffers,
-    /// Gram matrix) for other physical parameters on the same grid: only the
+    /// purity blocks) for other physical parameters on the same grid: only the
     /// phase tables are rebuilt, and the state is reset to `φ_1(x1) φ_1(x2)`.
     /// `params` must have the same `n1`, `n2` (else an error naming `n1`/`n2`).
     /// Not collective (no communication).
@@ -878,10 +882,9 @@ impl Propagator {
     /// Observables of the current state (collective; the same values on every
     /// rank). Transforms the state to sine space if it is not there (the next
     /// period transforms back; this does not change the physics). The purity
-    /// costs one `n1 × n1 × (n2/ranks)` Hermitian rank-k update (faer) and,
-    /// on several ranks, a reduce-scatter (pairwise exchanges) of the
-    /// `n1(n1+1)/2` complex numbers of its lower triangle (each rank sums the
-    /// squares of its share).
+    /// costs the smaller Gram, `min(n1, n2)² max(n1, n2) / ranks` complex
+    /// multiply-adds per rank, formed in blocks with its reduction
+    /// overlapped ([`crate::purity`]).
     pub fn observables(&mut self) -> Observables {
         self.observables_with(true)
     }
@@ -945,93 +948,9 @@ impl Propagator {
     }
 
     fn purity_in_sine(&mut self) -> f64 {
-        let n1 = self.params.n1;
-        let rows = self.s2.count[self.rank];
-        {
-            let mut g = MatMut::from_column_major_slice_mut(&mut self.gram[..], n1, n1);
-            if rows == 0 {
-                g.fill(C64::new(0.0, 0.0));
-            } else {
-                // G = Bᵀ conj(B), B the local rows × n1 block: G = Σ_{k2 local} c c†.
-                let b = MatRef::from_row_major_slice(&self.slabs.cur()[..rows * n1], rows, n1);
-                tri_matmul(
-                    g.as_mut(),
-                    BlockStructure::TriangularLower,
-                    Accum::Replace,
-                    b.transpose(),
-                    BlockStructure::Rectangular,
-                    b.conjugate(),
-                    BlockStructure::Rectangular,
-                    C64::new(1.0, 0.0),
-                    Par::Seq,
-                );
-            }
-        }
-        if self.size == 1 {
-            let g = &self.gram;
-            let mut diag = 0.0;
-            let mut off = 0.0;
-            // per-column partial sums, as the shares below (round-off alike
-            // for any rank count)
-            for j in 0..n1 {
-                diag += g[j * n1 + j].norm_sqr();
-                off += g[j * n1 + j + 1..(j + 1) * n1]
-                    .iter()
-                    .map(|v| v.norm_sqr())
-                    .sum::<f64>();
-            }
-            return diag + 2.0 * off;
-        }
-        // Several ranks: only ‖ΣG‖² is needed, so the lower triangle is packed
-        // (column by column, in place: a column never moves up past its
-        // start), summed over the ranks in equal shares, and each rank sums
-        // the squares of its share; one scalar is all-reduced.
-        let mut packed = 0;
-        for j in 0..n1 {
-            self.gram.copy_within(j * n1 + j..(j + 1) * n1, packed);
-            packed += n1 - j;
-        }
-        // Reduce-scatter by pairwise exchanges into preallocated buffers
-        // (MPI's reduce-scatter allocates and copies the whole triangle).
-        let (lo, count) = (self.tri.start[self.rank], self.tri.count[self.rank]);
-        self.tri_piece[..count].copy_from_slice(&self.gram[lo..lo + count]);
-        for step in 1..self.size {
-            let to = (self.rank + step) % self.size;
-            let from = (self.rank + self.size - step) % self.size;
-            let (ts, tc) = (self.tri.start[to], self.tri.count[to]);
-            mpi::point_to_point::send_receive_into(
-                &self.gram[ts..ts + tc],
-                &self.comm.process_at_rank(to as i32),
-                &mut self.tri_recv[..count],
-                &self.comm.process_at_rank(from as i32),
-            );
-            for (a, b) in self.tri_piece[..count].iter_mut().zip(&self.tri_recv) {
-                *a += b;
-            }
-        }
-        // packed column j starts at cs(j) = j·n1 − j(j−1)/2; its first entry is diagonal
-        let cs = |j: usize| j * n1 - j * j.saturating_sub(1) / 2;
-        let hi = lo + count;
-        let mut j = 0;
-        while cs(j + 1) <= lo && j + 1 < n1 {
-            j += 1;
-        }
-        let (mut diag, mut off) = (0.0, 0.0);
-        while j < n1 && cs(j) < hi {
-            let (a, b) = (cs(j).max(lo), cs(j + 1).min(hi));
-            let mut seg = &self.tri_piece[a - lo..b - lo];
-            if a == cs(j) {
-                diag += seg[0].norm_sqr();
-                seg = &seg[1..];
-            }
-            off += seg.iter().map(|v| v.norm_sqr()).sum::<f64>();
-            j += 1;
-        }
-        let local = diag + 2.0 * off;
-        let mut total = 0.0;
-        self.comm
-            .all_reduce_into(&local, &mut total, SystemOperation::sum());
-        total
+        let (n1, n2) = (self.params.n1, self.params.n2);
+        self.purity
+            .compute(&self.comm, self.slabs.cur(), n1, n2, &self.s2)
     }
 
     /// Sine-basis momentum distribution of particle 1, `P(k1) = Σ_{k2} |c_{k1k2}|²`

@@ -198,6 +198,41 @@ fn memory_estimate_scales() {
     );
 }
 
+/// The purity holds blocks of the smaller Gram (≤ 2¹⁹ numbers for n ≤ 32768)
+/// and, on several ranks unless n2 > 2 n1, two k2 slabs; nothing when it is not
+/// computed. A very asymmetric grid costs its slabs, not an n1 × n1 Gram.
+#[test]
+fn memory_estimate_counts_the_smaller_gram() {
+    use qk_propagator::estimate_memory_bytes_per_rank_with as est;
+    let block = 16 * (1u64 << 19);
+    for (n1, n2) in [
+        (16383usize, 143usize),
+        (143, 16383),
+        (31103, 143),
+        (2047, 2047),
+    ] {
+        for r in [1usize, 2, 3] {
+            let with = est(n1, n2, r, true);
+            let without = est(n1, n2, r, false);
+            assert_eq!(
+                with,
+                qk_propagator::estimate_memory_bytes_per_rank(n1, n2, r)
+            );
+            let slab = 16 * (n1 * n2.div_ceil(r)) as u64;
+            // the ring's two slabs on several ranks unless n2 > 2 n1 (then 4 blocks)
+            let rows = r > 1 && 2 * n1 < n2;
+            let extra = if r > 1 && !rows { 2 * slab } else { 0 };
+            let blocks = if rows { 4 } else { 1 };
+            assert!(with > without, "{n1}x{n2} R={r}");
+            assert!(with - without <= blocks * block + extra, "{n1}x{n2} R={r}");
+            // the state's slabs dominate: far below an n1 × n1 Gram when n1 > n2
+            assert!(without >= 4 * 16 * (n1 * n2 / r) as u64);
+        }
+    }
+    let gram = 16 * 31103u64 * 31103;
+    assert!(est(31103, 143, 1, true) < gram / 20);
+}
+
 #[test]
 fn reused_plan_gives_the_same_bits_as_a_fresh_one() {
     let (_g, comm) = mpi_self();

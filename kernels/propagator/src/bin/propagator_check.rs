@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! propagator-check dist  [key=value…] out=FILE   # run `kicks` periods, write exchange mode, observables + final state (rank 0)
-//! propagator-check time  [key=value…] [state=FILE] [repeat=R]   # time set-up, periods, observables; print JSON (rank 0)
+//! propagator-check time  [key=value…] [state=FILE] [repeat=R]   # time set-up, periods, observables, the purity alone; print JSON (rank 0)
 //! ```
 //!
 //! Keys: hbar mass eps k1 k2 lambda n1 n2 substeps interaction=continuous|kicked kicks.
@@ -173,15 +173,38 @@ fn run(world: &mpi::topology::SimpleCommunicator, args: &[String]) -> i32 {
             let o = prop.observables();
             world.barrier();
             let t_obs = t_obs.elapsed().as_secs_f64();
+            // the purity alone: observables with and without it, state
+            // already in sine space (the first call transforms), `repeat`
+            // calls each; t_purity = difference of the medians
+            prop.observables_with(false);
+            let mut with = Vec::with_capacity(repeat);
+            let mut without = Vec::with_capacity(repeat);
+            for _ in 0..repeat {
+                for (flag, out) in [(true, &mut with), (false, &mut without)] {
+                    world.barrier();
+                    let t0 = Instant::now();
+                    prop.observables_with(flag);
+                    let mut t = 0.0;
+                    world.all_reduce_into(
+                        &t0.elapsed().as_secs_f64(),
+                        &mut t,
+                        mpi::collective::SystemOperation::max(),
+                    );
+                    out.push(t);
+                }
+            }
+            with.sort_by(f64::total_cmp);
+            without.sort_by(f64::total_cmp);
+            let t_purity = with[repeat / 2] - without[repeat / 2];
             let state = prop.gather_position_state();
             if rank == 0 {
                 let mut sorted = times.clone();
                 sorted.sort_by(f64::total_cmp);
                 let med = sorted[sorted.len() / 2];
                 println!(
-                    "{{\"n1\": {}, \"n2\": {}, \"ranks\": {}, \"exchange\": \"{:?}\", \"interaction\": \"{:?}\", \"substeps\": {}, \"periods_timed\": {}, \"t_new\": {:.6e}, \"t_observables\": {:.6e}, \"t_min\": {:.6e}, \"t_median\": {:.6e}, \"cpu_min\": {:.6e}, \"cpu_median\": {:.6e}, \"kicks_done\": {}, \"p1_sq\": {:.17e}, \"p2_sq\": {:.17e}, \"norm\": {:.17e}, \"purity\": {:.17e}}}",
+                    "{{\"n1\": {}, \"n2\": {}, \"ranks\": {}, \"exchange\": \"{:?}\", \"interaction\": \"{:?}\", \"substeps\": {}, \"periods_timed\": {}, \"t_new\": {:.6e}, \"t_observables\": {:.6e}, \"t_min\": {:.6e}, \"t_median\": {:.6e}, \"cpu_min\": {:.6e}, \"cpu_median\": {:.6e}, \"kicks_done\": {}, \"p1_sq\": {:.17e}, \"p2_sq\": {:.17e}, \"norm\": {:.17e}, \"purity\": {:.17e}, \"t_purity\": {:.6e}, \"purity_per_period\": {:.3}}}",
                     p.n1, p.n2, world.size(), prop.exchange_mode(), p.interaction, p.substeps, repeat, t_new, t_obs, sorted[0], med, cpu[0], cpu[cpu.len() / 2],
-                    prop.kicks(), o.p1_sq, o.p2_sq, o.norm, o.purity
+                    prop.kicks(), o.p1_sq, o.p2_sq, o.norm, o.purity, t_purity, t_purity / med
                 );
                 if let (Some(state), Some(path)) = (state, out) {
                     let mut bytes = Vec::with_capacity(state.len() * 16);
