@@ -14,18 +14,18 @@
 //!
 //! Both Grams are Hermitian: `‖G‖_F² = Σ_i |G_ii|² + 2 Σ_{i>j} |G_ij|²`,
 //! so only a lower triangle is formed, in column blocks that are squared
-//! (or reduced) as they come: the Gram is never stored whole. The smaller
-//! Gram is built, from the k2 slabs as they lie:
+//! (or reduced) as they come: the Gram is never stored whole. Either is
+//! built from the k2 slabs as they lie, the smaller one on one rank:
 //!
-//! * `n1 < n2` on one rank, `2 n1 < n2` on several ([`Side::Rows`]): `G1` is a sum over ranks of local Hermitian
-//!   rank-`c2_r` updates `A_r A_r†`, `A_r = B_rᵀ`. Block `b` holds columns
-//!   `j0…j0+w`, rows `j0…n1` (`(n1 − j0) × w`). On several ranks block `b` is
+//! * `n1 < n2` on one rank, `2 n1 < n2` on several (`Side::Rows`): `G1` is
+//!   a sum over ranks of local Hermitian rank-`c2_r` updates `A_r A_r†`,
+//!   `A_r = B_rᵀ`. Block `b` holds columns `j0…j0+w`, rows `j0…n1` (`(n1 − j0) × w`). On several ranks block `b` is
 //!   summed onto its owner `b mod p` by a non-blocking `MPI_Ireduce` while
 //!   every rank computes block `b + 1` (`MPI_Test` between row chunks drives
 //!   the reduction), and the owner adds the squares of the reduced block.
 //!   The reduction cannot be shrunk to per-rank norms: `‖Σ_r G_r‖² ≠ Σ_r
 //!   ‖G_r‖²` (cross terms), so each entry of `G1` is summed once.
-//! * otherwise ([`Side::Cols`]): `G2`'s block `(r, s)` pairs slab `r`'s rows
+//! * otherwise (`Side::Cols`): `G2`'s block `(r, s)` pairs slab `r`'s rows
 //!   with slab `s`'s: `‖G2‖² = Σ_r ‖B_r B_r†‖² + 2 Σ_{r<s} ‖B_r B_s†‖²`. Rank
 //!   `r` forms its diagonal block, then at step `d = 1 … ⌊p/2⌋` receives
 //!   `B_{r+d}` from rank `r + d` (and sends `B_r` to rank `r − d`) and adds
@@ -36,8 +36,10 @@
 //!   between chunks). On several ranks this side is taken up to `n2 = 2 n1`
 //!   (at most twice the flops of `Rows`): each slab travels whole, once per
 //!   pair, where the `Rows` reduction synchronises the ranks once per
-//!   block; at `2047 × 2049` on 2 ranks of this 2-core machine the
-//!   pipelined reduction took 2.0–2.7× the ring's time (README, `qk kicked`).
+//!   block; at `2047 × 2049` on 2 ranks of a shared 2-core machine the
+//!   pipelined reduction (8 blocks) took 1.19–1.22 s against the ring's
+//!   0.57–0.69 s (the former blocking reduce-scatter 0.74–0.76 s), side by
+//!   side with `propagator-check time` (README, `qk kicked`).
 //!
 //! One scalar per rank is then all-reduced.
 //!
