@@ -372,8 +372,8 @@ def fig4(runs, outdir, written, claims):
                    "; ".join(f"m = {m:g}: {-alphas[m]:.1f}" for m in ms), bool(np.all(np.diff(rates) < 0)))
     if "thresholds" in t.f:
         th = t.f["thresholds"]
-        names = _names(th["hbar_c"].attrs["axes"]) if "axes" in th["hbar_c"].attrs else ["mass"]
-        # single-valued axes other than mass: index 0
+        # the axes of eta without hbar, in order; single-valued ones other than mass: index 0
+        names = [a for a in t.axes("eta") if a != "hbar"]
         idx = tuple(slice(None) if a == "mass" else 0 for a in names)
         hc, hce = th["hbar_c"][idx], th["hbar_c_err"][idx]
         hl, hle = th["hbar_l"][idx], th["hbar_l_err"][idx]
@@ -515,8 +515,7 @@ def selftest():
             g = f.create_group("thresholds")
             for name, v in [("hbar_c", [0.012, 0.013, 0.015]), ("hbar_c_err", [1e-3] * 3),
                             ("hbar_l", [0.045, 0.05, np.nan]), ("hbar_l_err", [2e-3] * 3)]:
-                ds = g.create_dataset(name, data=np.array(v))
-                ds.attrs["axes"] = ["mass"]
+                g.create_dataset(name, data=np.array(v))
 
         write(os.path.join(td, "fig4.h5"), {"hbar": h4, "mass": masses},
               {"eta": eta, "eta_err": 0.05 * eta, "p1_sq_c": pc}, kicks=t, failed=(7, 2), extra=thresholds)
