@@ -228,7 +228,7 @@ def fig2(runs, outdir, written, claims):
                    f"<p1^2>_q(T)/<p1^2>_c(T) = {r:.2f}", 0.8 <= r <= 1.25)
     if y0 is not None and hmin in final:
         r0 = y0[-1] / final[hmin][1]
-        claims.add("2a", "eps = 0 at hbar = 0.01 is suppressed by coherence (the interaction makes QCC)",
+        claims.add("2a", f"eps = 0 at hbar = {e0.values('hbar')[0]:g} is suppressed by coherence (the interaction makes QCC)",
                    f"<p^2>_(eps=0)(T) / <p1^2>_(eps=2)(T) = {r0:.2f}", r0 < 0.7)
 
     if not q.has("momentum_p1"):
@@ -323,7 +323,7 @@ def fig3(runs, outdir, written, claims):
                         pn, p2 = d[:n] / d[:n].sum(), d2[:n] / d2[:n].sum()
                         sn = np.sqrt(np.sum(pn * (h * k[:n]) ** 2))
                         s2 = np.sqrt(np.sum(p2 * (h * k2[:n]) ** 2))
-                        claims.add("3c", f"noise (W = {w:g}) and two particles (m = 0.001) states agree, hbar = {h:g}",
+                        claims.add("3c", f"noise (W = {w:g}) and two particles (m = {q.values('mass')[0]:g}) states agree, hbar = {h:g}",
                                    f"rms p: noise {sn:.2f}, two particles {s2:.2f}", abs(sn / s2 - 1) < 0.25)
             axs[2].set_title("Fig. 3c: t = T momentum distributions", fontsize=9)
             axs[2].set_xlabel("p")
@@ -381,6 +381,9 @@ def fig4(runs, outdir, written, claims):
         axs[1].errorbar(masses[ok_c], hc[ok_c], yerr=hce[ok_c], fmt="o", label=r"$\hbar_c$ ($\eta$ = 0.9)")
         axs[1].errorbar(masses[ok_l], hl[ok_l], yerr=hle[ok_l], fmt="^", label=r"$\hbar_l$ ($\eta$ = 0.1)")
         both = ok_c & ok_l
+        if not (ok_c.any() or ok_l.any()):
+            axs[1].text(0.5, 0.5, "no threshold bracketed by the hbar grid", transform=axs[1].transAxes,
+                        ha="center", fontsize=9)
         claims.add("4b", "hbar_c < hbar_l (a transition region between QCC and DL) for every m",
                    "; ".join(f"m = {m:g}: hbar_c = {c:.4f} ± {ce:.4f}, hbar_l = {ll:.4f} ± {le:.4f}"
                              for m, c, ce, ll, le in zip(masses, hc, hce, hl, hle)),
