@@ -36,6 +36,42 @@ fn transition_args<'a>(hbar: &'a str, out: &'a str) -> Vec<&'a str> {
     v
 }
 
+/// `qk kicked` at the points of the transition file `out` (auto grids, the
+/// same substeps and `extra` flags): its ⟨p1²⟩ series equals the transition's
+/// quantum series bit for bit. Returns (transition series, kicked series).
+fn quantum_series_against_kicked(
+    dir: &std::path::Path,
+    out: &std::path::Path,
+    hbars: &str,
+    extra: &[&str],
+) -> (Vec<f64>, Vec<f64>) {
+    let k = dir.join("k.h5");
+    let mut args = vec![
+        "kicked",
+        "--hbar",
+        hbars,
+        "--n1",
+        "auto",
+        "--n2",
+        "auto",
+        "--substeps",
+        "40",
+        "--k1",
+        "5",
+    ];
+    args.extend(extra);
+    args.extend(POINT);
+    args.extend(["-q", "-o", k.to_str().unwrap()]);
+    run_ok(qk_cmd(&args));
+    let (a, b) = (
+        read_f64(out, "results/p1_sq_q"),
+        read_f64(&k, "results/p1_sq"),
+    );
+    assert_eq!(a.len(), b.len());
+    assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+    (a, b)
+}
+
 #[test]
 fn eta_is_the_ratio_of_the_kicked_and_classical_runs() {
     let dir = scratch("transition-e2e");
@@ -67,29 +103,7 @@ fn eta_is_the_ratio_of_the_kicked_and_classical_runs() {
         .all(|t| *t <= 1e-6));
 
     // the quantum series is exactly `qk kicked` at the same points (auto grids)
-    let k = dir.join("k.h5");
-    let mut args = vec![
-        "kicked",
-        "--hbar",
-        hbars,
-        "--n1",
-        "auto",
-        "--n2",
-        "auto",
-        "--substeps",
-        "40",
-        "--k1",
-        "5",
-    ];
-    args.extend(POINT);
-    args.extend(["-q", "-o", k.to_str().unwrap()]);
-    run_ok(qk_cmd(&args));
-    let (a, b) = (
-        read_f64(&out, "results/p1_sq_q"),
-        read_f64(&k, "results/p1_sq"),
-    );
-    assert_eq!(a.len(), b.len());
-    assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+    let (a, b) = quantum_series_against_kicked(&dir, &out, hbars, &[]);
     let t = a.len() / 8;
     for p in 0..8 {
         assert_eq!(d_q[p], b[(p + 1) * t - 1] / 30.0);
@@ -193,31 +207,7 @@ fn kicked_interaction_reaches_both_runs() {
         }
     }
 
-    let k = dir.join("k.h5");
-    let mut kargs = vec![
-        "kicked",
-        "--hbar",
-        hbars,
-        "--n1",
-        "auto",
-        "--n2",
-        "auto",
-        "--substeps",
-        "40",
-        "--k1",
-        "5",
-        "--interaction",
-        "kicked",
-    ];
-    kargs.extend(POINT);
-    kargs.extend(["-q", "-o", k.to_str().unwrap()]);
-    run_ok(qk_cmd(&kargs));
-    let (a, b) = (
-        read_f64(&out, "results/p1_sq_q"),
-        read_f64(&k, "results/p1_sq"),
-    );
-    assert_eq!(a.len(), b.len());
-    assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+    let (a, _) = quantum_series_against_kicked(&dir, &out, hbars, &["--interaction", "kicked"]);
 
     let c = dir.join("c.h5");
     let cont = dir.join("cc.h5");
