@@ -13,6 +13,12 @@ export SLURM_CONF=$conf
 say() { echo "slurm_local: $*" >&2; }
 command -v slurmctld >/dev/null || { say "slurm-wlm is not installed (apt-get install slurm-wlm munge)"; exit 1; }
 
+# one start-up at a time: concurrent callers (tests run in parallel) would otherwise each restart
+# the daemons with a clean state and lose the others' jobs; the daemons do not inherit the lock
+mkdir -p "$dir"
+exec 9>"$dir/start.lock"
+flock -w 300 9 || { say "another start-up holds $dir/start.lock"; exit 1; }
+
 if [[ -f $conf ]] && scontrol ping 2>/dev/null | grep -q UP && sinfo -h -o %T 2>/dev/null | grep -qE 'idle|mix|alloc'; then
   echo "$conf"; exit 0
 fi
@@ -50,13 +56,13 @@ if ! pgrep -x munged >/dev/null; then
   [[ -s /etc/munge/munge.key ]] || dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key 2>/dev/null
   chown -R munge:munge /etc/munge /run/munge /var/log/munge /var/lib/munge 2>/dev/null || true
   chmod 400 /etc/munge/munge.key
-  munged --force 2>/dev/null || munged
+  munged --force 9>&- 2>/dev/null || munged 9>&-
 fi
 pkill -x slurmctld 2>/dev/null || true
 pkill -x slurmd 2>/dev/null || true
 sleep 0.5
-slurmctld -c
-slurmd
+slurmctld -c 9>&-
+slurmd 9>&-
 for _ in $(seq 60); do
   if sinfo -h -o %T 2>/dev/null | grep -qE 'idle|mix|alloc'; then echo "$conf"; exit 0; fi
   sleep 0.5
