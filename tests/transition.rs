@@ -36,6 +36,29 @@ fn transition_args<'a>(hbar: &'a str, out: &'a str) -> Vec<&'a str> {
     v
 }
 
+/// The 8 points of a [hbar = 4, eps = 2] transition grid are done, none
+/// failed, each line along ħ has one classical ensemble (the same D_c at
+/// every ħ), η = D_q/D_c with a positive finite error. Returns (d_q, d_c, eta).
+fn eta_of_a_finished_4_by_2_grid(out: &std::path::Path) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    assert_eq!(read_u8(out, "status/done"), vec![1; 8]);
+    assert_eq!(
+        read_u8(out, "status/failed"),
+        vec![0; 8],
+        "{:?}",
+        read_errors(out)
+    );
+    let d_q = read_f64(out, "results/d_q");
+    let d_c = read_f64(out, "results/d_c");
+    let eta = read_f64(out, "results/eta");
+    let eta_err = read_f64(out, "results/eta_err");
+    for p in 0..8 {
+        assert_eq!(d_c[p].to_bits(), d_c[p % 2].to_bits(), "{d_c:?}");
+        assert!((eta[p] - d_q[p] / d_c[p]).abs() <= 1e-14 * eta[p].abs());
+        assert!(eta_err[p] > 0.0 && eta_err[p].is_finite());
+    }
+    (d_q, d_c, eta)
+}
+
 /// `qk kicked` at the points of the transition file `out` (auto grids, the
 /// same substeps and `extra` flags): its ⟨p1²⟩ series equals the transition's
 /// quantum series bit for bit. Returns (transition series, kicked series).
@@ -80,23 +103,7 @@ fn eta_is_the_ratio_of_the_kicked_and_classical_runs() {
     let h = [0.2, 0.8, 1.6, 3.2];
     run_ok(qk_cmd(&transition_args(hbars, out.to_str().unwrap())));
     // grid [hbar = 4, eps = 2]: point (i, j) at 2i + j
-    assert_eq!(read_u8(&out, "status/done"), vec![1; 8]);
-    assert_eq!(
-        read_u8(&out, "status/failed"),
-        vec![0; 8],
-        "{:?}",
-        read_errors(&out)
-    );
-    let d_q = read_f64(&out, "results/d_q");
-    let d_c = read_f64(&out, "results/d_c");
-    let eta = read_f64(&out, "results/eta");
-    let eta_err = read_f64(&out, "results/eta_err");
-    for p in 0..8 {
-        // one classical ensemble per line: the same D_c at every ħ
-        assert_eq!(d_c[p].to_bits(), d_c[p % 2].to_bits(), "{d_c:?}");
-        assert!((eta[p] - d_q[p] / d_c[p]).abs() <= 1e-14 * eta[p].abs());
-        assert!(eta_err[p] > 0.0 && eta_err[p].is_finite());
-    }
+    let (d_q, d_c, eta) = eta_of_a_finished_4_by_2_grid(&out);
     assert_ne!(d_c[0], d_c[1]);
     assert!(read_f64(&out, "results/tail_max")
         .iter()
@@ -178,20 +185,7 @@ fn kicked_interaction_reaches_both_runs() {
     let mut args = transition_args(hbars, o);
     args.extend(["--interaction", "kicked"]);
     run_ok(qk_cmd(&args));
-    assert_eq!(read_u8(&out, "status/done"), vec![1; 8]);
-    assert_eq!(
-        read_u8(&out, "status/failed"),
-        vec![0; 8],
-        "{:?}",
-        read_errors(&out)
-    );
-    let d_q = read_f64(&out, "results/d_q");
-    let d_c = read_f64(&out, "results/d_c");
-    let eta = read_f64(&out, "results/eta");
-    for p in 0..8 {
-        assert_eq!(d_c[p].to_bits(), d_c[p % 2].to_bits(), "{d_c:?}");
-        assert!((eta[p] - d_q[p] / d_c[p]).abs() <= 1e-14 * eta[p].abs());
-    }
+    let (_, d_c, _) = eta_of_a_finished_4_by_2_grid(&out);
     assert_eq!(read_f64(&out, "results/step_error_max"), vec![0.0; 8]);
     assert_eq!(read_f64(&out, "results/max_energy_drift"), vec![0.0; 8]);
     assert_eq!(read_f64(&out, "thresholds/points"), vec![4.0, 4.0]);
