@@ -181,9 +181,11 @@ fn a_job_at_its_time_limit_is_requeued_and_completes() {
             break;
         }
         assert!(
+            // SIGNALING: transient while slurmctld delivers the time-limit warning
             [
                 "PENDING",
                 "RUNNING",
+                "SIGNALING",
                 "REQUEUED",
                 "COMPLETING",
                 "CONFIGURING"
