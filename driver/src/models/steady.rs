@@ -32,20 +32,21 @@
 //! `model_description`.
 
 use crate::error::{DriverError, InputError, PointError};
-use crate::grid::{Axis, Grid, RealGrid};
+use crate::grid::{Grid, RealGrid};
 use crate::model::{
     enum_option, spelled, MemoryEstimate, Model, ModelArgs, ObservableSpec, Record, Task,
     Worker,
 };
-use crate::model_file::{self, ModelFile};
+use crate::model_cli;
+use crate::model_file::ModelFile;
 use crate::sysinfo::Threads;
-use clap::{Arg, ArgMatches, Args, Command, FromArgMatches, ValueEnum};
+use clap::{ArgMatches, Args, Command, FromArgMatches, ValueEnum};
 use qk_lindblad::{
     Arithmetic, ColumnOrdering, LindbladError, ParametricSolver, ParametricSteadyState,
     SteadyStateOptions,
 };
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 /// Largest block (unknowns) the dense last resort is tried on.
 pub const DENSE_MAX_UNKNOWNS: usize = 2500;
@@ -115,63 +116,12 @@ pub struct SteadyArgs {
     pub grids: Vec<Option<RealGrid>>,
 }
 
-/// The model file named on this process's command line, read once when the
-/// subcommand's flags are built (`None`: no `qk steady --model`).
-fn command_line_model() -> &'static Option<Result<ModelFile, InputError>> {
-    static LOADED: OnceLock<Option<Result<ModelFile, InputError>>> = OnceLock::new();
-    LOADED.get_or_init(|| {
-        let args: Vec<String> = std::env::args().collect();
-        if args.get(1).map(String::as_str) != Some("steady") {
-            return None;
-        }
-        let path = args.iter().enumerate().find_map(|(i, a)| {
-            if a == "--model" {
-                args.get(i + 1).cloned()
-            } else {
-                a.strip_prefix("--model=").map(str::to_string)
-            }
-        })?;
-        Some(model_file::load(std::path::Path::new(&path), "--model"))
-    })
-}
-
-fn param_id(name: &str) -> String {
-    format!("param:{name}")
-}
-
 impl Args for SteadyArgs {
     fn augment_args(cmd: Command) -> Command {
-        let mut cmd = SteadyFixed::augment_args(cmd).about(
+        let cmd = SteadyFixed::augment_args(cmd).about(
             "Steady states of any Lindblad model from a model file (QuTiP → scripts/qk_model.py)",
         );
-        match command_line_model() {
-            Some(Ok(file)) => {
-                for p in file.model.parameters() {
-                    let help = match p.default {
-                        Some(v) => format!("{} (grid; default {v})", p.description),
-                        None => format!("{} (grid; required)", p.description),
-                    };
-                    cmd = cmd.arg(
-                        Arg::new(param_id(&p.name))
-                            .long(ModelFile::flag(&p.name)[2..].to_string())
-                            .value_name("GRID")
-                            .allow_hyphen_values(true)
-                            .value_parser(|s: &str| s.parse::<RealGrid>())
-                            .help(help),
-                    );
-                }
-            }
-            Some(Err(e)) => {
-                // The parameter flags cannot be known: report the file, not
-                // the flags that then look unknown.
-                if crate::sysinfo::speaks() {
-                    eprintln!("qk: error: {e}");
-                }
-                std::process::exit(2);
-            }
-            None => {}
-        }
-        cmd
+        model_cli::add_parameter_flags(cmd, "steady")
     }
 
     fn augment_args_for_update(cmd: Command) -> Command {
@@ -182,15 +132,7 @@ impl Args for SteadyArgs {
 impl FromArgMatches for SteadyArgs {
     fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
         let fixed = SteadyFixed::from_arg_matches(m)?;
-        let grids = match command_line_model() {
-            Some(Ok(file)) => file
-                .model
-                .parameters()
-                .iter()
-                .map(|p| m.get_one::<RealGrid>(&param_id(&p.name)).cloned())
-                .collect(),
-            _ => Vec::new(),
-        };
+        let grids = model_cli::parameter_grids(m, "steady");
         Ok(Self { fixed, grids })
     }
 
@@ -202,10 +144,7 @@ impl FromArgMatches for SteadyArgs {
 
 impl ModelArgs for SteadyArgs {
     fn build(&self) -> Result<Box<dyn Model>, DriverError> {
-        let file = match command_line_model() {
-            Some(Ok(f)) if f.path == self.fixed.model => f.clone(),
-            _ => model_file::load(&self.fixed.model, "--model")?,
-        };
+        let file = model_cli::model_for("steady", &self.fixed.model)?;
         Ok(Box::new(SteadyModel::new(file, self)?))
     }
 }
@@ -261,45 +200,7 @@ pub struct SteadyModel {
 impl SteadyModel {
     pub fn new(file: ModelFile, a: &SteadyArgs) -> Result<Self, DriverError> {
         let model = &file.model;
-        let mut axes = Vec::new();
-        for (k, p) in model.parameters().iter().enumerate() {
-            let flag = ModelFile::flag(&p.name);
-            let grid = match (a.grids.get(k).cloned().flatten(), p.default) {
-                (Some(g), _) => g,
-                (None, Some(v)) => RealGrid(vec![v]),
-                (None, None) => {
-                    return Err(InputError::new(
-                        &flag,
-                        format!(
-                            "missing: parameter '{}' of {} has no default",
-                            p.name,
-                            file.path.display()
-                        ),
-                    )
-                    .into())
-                }
-            };
-            // every rate f θ of this parameter must be ≥ 0 on its grid
-            for t in model.collapse_terms().iter().filter(|t| t.parameter == Some(k)) {
-                if let Some(v) = grid.0.iter().find(|&&v| t.factor * v < 0.0) {
-                    return Err(InputError::new(
-                        &flag,
-                        format!(
-                            "{v} gives collapse operator '{}' the negative rate {}",
-                            t.name,
-                            t.factor * v
-                        ),
-                    )
-                    .into());
-                }
-            }
-            let desc = if p.description.is_empty() {
-                format!("parameter {} of the model file", p.name)
-            } else {
-                p.description.clone()
-            };
-            axes.push(Axis::real(&p.name, &flag, &grid, "model units (ħ = 1)", &desc));
-        }
+        let axes = model_cli::parameter_axes(&file, &a.grids)?;
         let hermitian: Vec<bool> = model.observables().iter().map(|o| o.is_hermitian()).collect();
         let mut names: Vec<String> = Vec::new();
         for (o, &h) in model.observables().iter().zip(&hermitian) {
