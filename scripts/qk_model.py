@@ -42,11 +42,10 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 def _csr(op):
     """scipy CSR (complex) of a Qobj, scipy sparse matrix or array."""
     if hasattr(op, "full") and hasattr(op, "dims"):  # qutip.Qobj
-        data = op.data
         try:
-            m = data.as_scipy()  # qutip 5
-        except AttributeError:
-            m = op.data_as("csr_matrix") if hasattr(op, "data_as") else sp.csr_matrix(op.full())
+            m = op.data.as_scipy()  # qutip 5 CSR or Dia storage
+        except AttributeError:  # Dense storage (e.g. Qobj(ndarray)) or qutip 4
+            m = op.full()
         m = sp.csr_matrix(m)
     elif sp.issparse(op):
         m = sp.csr_matrix(op)
@@ -240,6 +239,15 @@ def _selftest():
 
     a = qt.destroy(6)
     sz = qt.sigmaz()
+    # a Qobj with dense storage (Qobj(ndarray)) is written like a sparse one
+    dense = qt.Qobj(np.diag([1.0, -1.0]))
+    d0 = tempfile.mkdtemp()
+    save_model(os.path.join(d0, "dense.h5"), H={"z": (dense, "delta")},
+               c_ops={"x": qt.Qobj(np.array([[0.0, 1.0], [0.0, 0.0]]))},
+               observables={"z": dense}, parameters={"delta": 1.0})
+    md = load_model(os.path.join(d0, "dense.h5"))
+    assert abs(md["H"]["z"][0].toarray() - np.diag([1.0, -1.0])).max() == 0
+    assert md["c_ops"]["x"][0].nnz == 1
     d = tempfile.mkdtemp()
     p = os.path.join(d, "m.h5")
     save_model(p,
