@@ -244,6 +244,20 @@ fn bad_input_exits_2_naming_the_flag() {
              save_model('{sd}', H={{'n': (qt.num(3), 'seed')}}, parameters={{'seed': 1.0}}, initial=qt.basis(3, 0))"
         ),
     ]));
+    // a parameter and an observable named like the output-time axis
+    let (ptime, otime) = (dir.join("ptime.h5"), dir.join("otime.h5"));
+    let (pt, ot) = (
+        ptime.to_str().unwrap().to_string(),
+        otime.to_str().unwrap().to_string(),
+    );
+    run_ok(py(&[
+        "-c",
+        &format!(
+            "import sys; sys.path.insert(0, 'scripts'); import qutip as qt; from qk_model import save_model; \
+             save_model('{pt}', H={{'n': (qt.num(3), 'time')}}, parameters={{'time': 1.0}}, initial=qt.basis(3, 0)); \
+             save_model('{ot}', H={{'n': (qt.num(3), 'w')}}, observables={{'time': qt.num(3)}}, parameters={{'w': 1.0}}, initial=qt.basis(3, 0))"
+        ),
+    ]));
     let ens = ["--trajectories", "10", "--t-end", "1", "--times", "3"];
     let cases: Vec<(Vec<&str>, &str, &str)> = vec![
         (
@@ -282,6 +296,9 @@ fn bad_input_exits_2_naming_the_flag() {
             "--model",
             "zero vector",
         ),
+        (vec!["--model", &sd], "--model", "flag of qk itself"),
+        (vec!["--model", &pt], "--model", "parameter 'time'"),
+        (vec!["--model", &ot], "--model", "'time' clashes"),
     ];
     for (i, (args, flag, what)) in cases.iter().enumerate() {
         let out = dir.join(format!("out{i}.h5"));

@@ -230,6 +230,11 @@ fn bad_model_files_and_flags_are_refused() {
             "g = f['collapse/loss']; g.attrs['parameter'] = ''; g.attrs['factor'] = -1.0",
             "negative constant rate",
         ),
+        (
+            "obsparam",
+            "f.move('observables/n', 'observables/delta')",
+            "observable 'delta' has the name of a parameter",
+        ),
     ];
     let mut edits: Vec<(&str, &str)> = cases.iter().map(|c| (c.0, c.1)).collect();
     edits.push(("good", "pass"));

@@ -7,8 +7,8 @@
 //! file in one line (exit status 2, nothing written): a missing or non-HDF5
 //! file, another format or version, missing pieces, malformed CSR,
 //! non-square or mismatched operators, a non-Hermitian Hamiltonian term, a
-//! term naming an unknown parameter, a bad parameter name, a negative
-//! constant rate, a broken parity, a zero or misshapen initial state.
+//! term naming an unknown parameter, a bad parameter name, an observable
+//! named like a parameter, a negative constant rate, a broken parity, a zero or misshapen initial state.
 
 use crate::error::InputError;
 use hdf5::types::VarLenUnicode;
@@ -319,6 +319,13 @@ fn read(f: &File) -> Result<(ParametricModel, Vec<usize>), String> {
             .group(&name)
             .map_err(|_| format!("{what} is not a group"))?;
         let description = str_attr(&g, "description").unwrap_or_else(|_| name.clone());
+        // a parameter is a grid axis of the results: the same name twice
+        // makes the file unreadable as a dataset (xarray)
+        if parameters.iter().any(|p| p.name == name) {
+            return Err(format!(
+                "{what} has the name of a parameter (a grid axis of the results); rename one"
+            ));
+        }
         observables.push(NamedOperator {
             operator: read_operator(&g, &what, d)?,
             name,

@@ -114,6 +114,17 @@ pub struct FileJumpsModel {
 impl FileJumpsModel {
     pub fn new(a: &FileJumpsArgs) -> Result<Self, DriverError> {
         let file = model_cli::model_for("jumps", &a.fixed.model)?;
+        // the output times are the axis `time`, beside the parameters' axes
+        if file.model.parameter_index("time").is_some() {
+            return Err(InputError::new(
+                "--model",
+                format!(
+                    "{}: parameter 'time' has the name of the output-time axis of qk jumps; rename it",
+                    file.path.display()
+                ),
+            )
+            .into());
+        }
         let grid = Grid::new(model_cli::parameter_axes(&file, &a.grids)?);
         let d = file.model.dim();
         let (initial, initial_label) = match (a.fixed.initial, &file.initial) {
@@ -154,7 +165,7 @@ impl FileJumpsModel {
                 operators.push(o.operator.map(|z| z * Complex64::new(0.0, -1.0)));
             }
         }
-        let mut names: Vec<String> = vec!["jumps".into(), "jumps_err".into()];
+        let mut names: Vec<String> = vec!["jumps".into(), "jumps_err".into(), "time".into()];
         for (n, _) in &observables {
             for r in [n.clone(), format!("{n}_err")] {
                 if names.contains(&r) {
