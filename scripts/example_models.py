@@ -1,4 +1,4 @@
-"""Example model files for `qk steady --model`, written from QuTiP with qk_model.py.
+"""Example model files for `qk steady --model` and `qk spectrum --model`, written from QuTiP with qk_model.py.
 
     python scripts/example_models.py OUTDIR [--kerr-n 40] [--jc-n 20] [--ising-n 6] [--lmg-n 20]
 
@@ -14,7 +14,8 @@ writes OUTDIR/kerr.h5, jc_laser.h5, ising.h5, lmg.h5:
   H = j Σ σz_i σz_{i+1} + h Σ σx_i, C_i = sqrt(gamma) σ-_i;
 - lmg: the dissipative LMG model of PHYSICS.md §1 with N = lmg-n spins,
   H = -2h Jz - (2λ/N) Jx², C_a = sqrt(2Γa/N) 2Jx, C_b = sqrt(2Γb/N) J+
-  (the same parameters and observables as `qk lmg`).
+  (the same parameters and observables as `qk lmg`, plus J+ and Jx for
+  `qk spectrum --model`: `--a jp --b jp.dag` is `qk spectrum --a jp --b jm`).
 """
 
 import argparse
@@ -54,6 +55,7 @@ def jc_laser(path, n=20):
                       "atom_decay": (sm, "gamma")},
                observables={"n": (a.dag() * a, "photon number"),
                             "pe": (sp * sm, "atomic excitation"),
+                            "a": (a, "cavity field a"), "sm": (sm, "atomic lowering σ-"),
                             "g2_num": (a.dag() * a.dag() * a * a, "a†a†aa")},
                parameters=[("delta_c", 0.0, "cavity detuning"), ("delta_a", 0.0, "atom detuning"),
                            ("g", 1.0, "coupling g"), ("kappa", 0.5, "cavity loss κ"),
@@ -93,7 +95,8 @@ def lmg(path, n=20):
                c_ops={"two_jx": (2 * jx, "gamma_a", 2.0 / n), "jp": (jp, "gamma_b", 2.0 / n)},
                observables={"jz": (jz / j, "<Jz>/j"), "jx2": (jx * jx / j**2, "<Jx^2>/j^2"),
                             "jy2": (jy * jy / j**2, "<Jy^2>/j^2"),
-                            "jz2": (jz * jz / j**2, "<Jz^2>/j^2")},
+                            "jz2": (jz * jz / j**2, "<Jz^2>/j^2"),
+                            "jp": (jp, "J+ (for spectra)"), "jx": (jx, "Jx (for spectra)")},
                parameters=[("h", None, "field h"), ("lambda", 1.0, "coupling λ"),
                            ("gamma_a", 0.01, "rate Γa of (Γa/N) D[2Jx]"),
                            ("gamma_b", 0.2, "rate Γb of (Γb/N) D[J+]")],

@@ -61,6 +61,7 @@ pub mod file_safety;
 pub mod grid;
 pub mod limits;
 pub mod model;
+pub mod model_cli;
 pub mod model_file;
 pub mod models;
 pub mod output;

@@ -32,20 +32,22 @@
 //! `model_description`.
 
 use crate::error::{DriverError, InputError, PointError};
-use crate::grid::{Axis, Grid, RealGrid};
+use crate::grid::{Grid, RealGrid};
 use crate::model::{
     enum_option, spelled, MemoryEstimate, Model, ModelArgs, ObservableSpec, Record, Task,
     Worker,
 };
-use crate::model_file::{self, ModelFile};
+use crate::model_cli;
+use crate::model_file::ModelFile;
 use crate::sysinfo::Threads;
-use clap::{Arg, ArgMatches, Args, Command, FromArgMatches, ValueEnum};
+use clap::{ArgMatches, Args, Command, FromArgMatches, ValueEnum};
 use qk_lindblad::{
     Arithmetic, ColumnOrdering, LindbladError, ParametricSolver, ParametricSteadyState,
     SteadyStateOptions,
 };
+use qk_model::ParametricModel;
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 /// Largest block (unknowns) the dense last resort is tried on.
 pub const DENSE_MAX_UNKNOWNS: usize = 2500;
@@ -115,63 +117,12 @@ pub struct SteadyArgs {
     pub grids: Vec<Option<RealGrid>>,
 }
 
-/// The model file named on this process's command line, read once when the
-/// subcommand's flags are built (`None`: no `qk steady --model`).
-fn command_line_model() -> &'static Option<Result<ModelFile, InputError>> {
-    static LOADED: OnceLock<Option<Result<ModelFile, InputError>>> = OnceLock::new();
-    LOADED.get_or_init(|| {
-        let args: Vec<String> = std::env::args().collect();
-        if args.get(1).map(String::as_str) != Some("steady") {
-            return None;
-        }
-        let path = args.iter().enumerate().find_map(|(i, a)| {
-            if a == "--model" {
-                args.get(i + 1).cloned()
-            } else {
-                a.strip_prefix("--model=").map(str::to_string)
-            }
-        })?;
-        Some(model_file::load(std::path::Path::new(&path), "--model"))
-    })
-}
-
-fn param_id(name: &str) -> String {
-    format!("param:{name}")
-}
-
 impl Args for SteadyArgs {
     fn augment_args(cmd: Command) -> Command {
-        let mut cmd = SteadyFixed::augment_args(cmd).about(
+        let cmd = SteadyFixed::augment_args(cmd).about(
             "Steady states of any Lindblad model from a model file (QuTiP → scripts/qk_model.py)",
         );
-        match command_line_model() {
-            Some(Ok(file)) => {
-                for p in file.model.parameters() {
-                    let help = match p.default {
-                        Some(v) => format!("{} (grid; default {v})", p.description),
-                        None => format!("{} (grid; required)", p.description),
-                    };
-                    cmd = cmd.arg(
-                        Arg::new(param_id(&p.name))
-                            .long(ModelFile::flag(&p.name)[2..].to_string())
-                            .value_name("GRID")
-                            .allow_hyphen_values(true)
-                            .value_parser(|s: &str| s.parse::<RealGrid>())
-                            .help(help),
-                    );
-                }
-            }
-            Some(Err(e)) => {
-                // The parameter flags cannot be known: report the file, not
-                // the flags that then look unknown.
-                if crate::sysinfo::speaks() {
-                    eprintln!("qk: error: {e}");
-                }
-                std::process::exit(2);
-            }
-            None => {}
-        }
-        cmd
+        model_cli::add_parameter_flags(cmd, "steady")
     }
 
     fn augment_args_for_update(cmd: Command) -> Command {
@@ -182,15 +133,7 @@ impl Args for SteadyArgs {
 impl FromArgMatches for SteadyArgs {
     fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
         let fixed = SteadyFixed::from_arg_matches(m)?;
-        let grids = match command_line_model() {
-            Some(Ok(file)) => file
-                .model
-                .parameters()
-                .iter()
-                .map(|p| m.get_one::<RealGrid>(&param_id(&p.name)).cloned())
-                .collect(),
-            _ => Vec::new(),
-        };
+        let grids = model_cli::parameter_grids(m, "steady");
         Ok(Self { fixed, grids })
     }
 
@@ -202,10 +145,7 @@ impl FromArgMatches for SteadyArgs {
 
 impl ModelArgs for SteadyArgs {
     fn build(&self) -> Result<Box<dyn Model>, DriverError> {
-        let file = match command_line_model() {
-            Some(Ok(f)) if f.path == self.fixed.model => f.clone(),
-            _ => model_file::load(&self.fixed.model, "--model")?,
-        };
+        let file = model_cli::model_for("steady", &self.fixed.model)?;
         Ok(Box::new(SteadyModel::new(file, self)?))
     }
 }
@@ -261,45 +201,7 @@ pub struct SteadyModel {
 impl SteadyModel {
     pub fn new(file: ModelFile, a: &SteadyArgs) -> Result<Self, DriverError> {
         let model = &file.model;
-        let mut axes = Vec::new();
-        for (k, p) in model.parameters().iter().enumerate() {
-            let flag = ModelFile::flag(&p.name);
-            let grid = match (a.grids.get(k).cloned().flatten(), p.default) {
-                (Some(g), _) => g,
-                (None, Some(v)) => RealGrid(vec![v]),
-                (None, None) => {
-                    return Err(InputError::new(
-                        &flag,
-                        format!(
-                            "missing: parameter '{}' of {} has no default",
-                            p.name,
-                            file.path.display()
-                        ),
-                    )
-                    .into())
-                }
-            };
-            // every rate f θ of this parameter must be ≥ 0 on its grid
-            for t in model.collapse_terms().iter().filter(|t| t.parameter == Some(k)) {
-                if let Some(v) = grid.0.iter().find(|&&v| t.factor * v < 0.0) {
-                    return Err(InputError::new(
-                        &flag,
-                        format!(
-                            "{v} gives collapse operator '{}' the negative rate {}",
-                            t.name,
-                            t.factor * v
-                        ),
-                    )
-                    .into());
-                }
-            }
-            let desc = if p.description.is_empty() {
-                format!("parameter {} of the model file", p.name)
-            } else {
-                p.description.clone()
-            };
-            axes.push(Axis::real(&p.name, &flag, &grid, "model units (ħ = 1)", &desc));
-        }
+        let axes = model_cli::parameter_axes(&file, &a.grids)?;
         let hermitian: Vec<bool> = model.observables().iter().map(|o| o.is_hermitian()).collect();
         let mut names: Vec<String> = Vec::new();
         for (o, &h) in model.observables().iter().zip(&hermitian) {
@@ -343,26 +245,24 @@ impl SteadyModel {
     /// A point whose pattern is the union of the grid's: each parameter at
     /// its grid value of largest modulus.
     fn widest_point(&self) -> Vec<f64> {
-        self.grid
-            .axes
-            .iter()
-            .map(|a| {
-                (0..a.values.len())
-                    .map(|i| a.values.value(i))
-                    .fold(0.0f64, |m, v| if v.abs() > m.abs() { v } else { m })
-            })
-            .collect()
+        model_cli::widest_point(&self.grid)
     }
 }
 
 /// One method of the retry chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Rung {
-    ordering: SteadyOrdering,
-    arithmetic: SteadyArithmetic,
+pub struct Rung {
+    pub ordering: SteadyOrdering,
+    pub arithmetic: SteadyArithmetic,
 }
 
 impl Rung {
+    /// The default method of `qk steady --model` (metis, real).
+    pub const DEFAULT: Rung = Rung {
+        ordering: SteadyOrdering::Metis,
+        arithmetic: SteadyArithmetic::Real,
+    };
+
     fn label(&self) -> String {
         format!(
             "{}/{}/direct",
@@ -485,35 +385,65 @@ impl Model for SteadyModel {
         let plan = self.cached.lock().ok().and_then(|mut c| c.take());
         Box::new(SteadyWorker {
             model: self,
-            plan,
-            fallback: None,
+            chain: SteadyChain::new(&self.file.model, self.primary, self.options, plan),
         })
     }
 }
 
 struct SteadyWorker<'a> {
     model: &'a SteadyModel,
-    /// The chosen method's plan (rebuilt when a point has terms it does not hold).
+    chain: SteadyChain<'a>,
+}
+
+/// The steady state of a model file at its grid points by the retry chain
+/// of `qk steady --model` (module docs), keeping the plans between points:
+/// the primary method's plan (rebuilt when a point has terms it does not
+/// hold) and the last fallback plan used. Shared by the subcommands that
+/// need the steady state of a model file (`qk spectrum --model`).
+pub struct SteadyChain<'a> {
+    model: &'a ParametricModel,
+    primary: Rung,
+    options: SteadyStateOptions,
     plan: Option<ParametricSolver>,
-    /// The last fallback plan used, with its method.
     fallback: Option<(Rung, ParametricSolver)>,
 }
 
-impl SteadyWorker<'_> {
-    fn solve(&mut self, rung: Rung, point: &[f64]) -> Result<ParametricSteadyState, LindbladError> {
-        let m = self.model;
+impl<'a> SteadyChain<'a> {
+    /// The chain of `model` starting with `primary` (`options.arithmetic`
+    /// is that of `primary`), starting from `plan` when one was built
+    /// already (for the memory estimate).
+    pub fn new(
+        model: &'a ParametricModel,
+        primary: Rung,
+        options: SteadyStateOptions,
+        plan: Option<ParametricSolver>,
+    ) -> Self {
+        Self {
+            model,
+            primary,
+            options,
+            plan,
+            fallback: None,
+        }
+    }
+
+    fn solve_with(
+        &mut self,
+        rung: Rung,
+        point: &[f64],
+    ) -> Result<ParametricSteadyState, LindbladError> {
         let build = |r: Rung| {
             let options = SteadyStateOptions {
                 arithmetic: r.arithmetic.into(),
-                ..m.options
+                ..self.options
             };
-            ParametricSolver::new(&m.file.model, point, options, r.ordering.into())
+            ParametricSolver::new(self.model, point, options, r.ordering.into())
         };
-        if rung == m.primary {
+        if rung == self.primary {
             if !self.plan.as_ref().is_some_and(|p| p.accepts(point)) {
-                self.plan = None;
+                let plan = build(rung)?;
                 self.fallback = None;
-                self.plan = Some(build(rung)?);
+                self.plan = Some(plan);
             }
             return self.plan.as_mut().expect("plan was just built").solve(point);
         }
@@ -528,6 +458,42 @@ impl SteadyWorker<'_> {
         self.fallback.as_mut().expect("fallback was just built").1.solve(point)
     }
 
+    /// The steady state at `point` (the model's parameter values), the
+    /// number of methods that failed before, and the label of the method
+    /// that gave it.
+    ///
+    /// # Errors
+    /// Every method of the chain failed (the reasons in one line), or the
+    /// point is invalid for the model.
+    pub fn solve(
+        &mut self,
+        point: &[f64],
+    ) -> Result<(ParametricSteadyState, usize, String), PointError> {
+        // the primary plan first: its size decides the chain and budget
+        if !self.plan.as_ref().is_some_and(|p| p.accepts(point)) {
+            self.plan = None;
+            match ParametricSolver::new(self.model, point, self.options, self.primary.ordering.into()) {
+                Ok(p) => self.plan = Some(p),
+                Err(e @ LindbladError::InvalidInput(_)) => return Err(PointError(e.to_string())),
+                Err(_) => {} // the chain reports the failure and moves on
+            }
+        }
+        let (unknowns, primary_bytes) = self
+            .plan
+            .as_ref()
+            .map_or((usize::MAX, 0), |p| (p.unknowns(), p.estimate_memory_bytes()));
+        let chain = retry_chain(self.primary, unknowns);
+        let budget = crate::retry::rank_memory_budget().map(|b| b.saturating_sub(primary_bytes));
+        let (s, fallbacks, rung) = crate::retry::run_chain(
+            &chain,
+            Rung::label,
+            budget,
+            |r| estimate(r, primary_bytes, unknowns),
+            |r| self.solve_with(r, point),
+        )
+        .map_err(PointError)?;
+        Ok((s, fallbacks, rung.label()))
+    }
 }
 
 /// Memory of `rung` relative to the primary plan's `primary` bytes (a rough
@@ -546,32 +512,8 @@ fn estimate(rung: Rung, primary: u64, unknowns: usize) -> u64 {
 
 impl Worker for SteadyWorker<'_> {
     fn compute(&mut self, task: &Task<'_>) -> Result<Record, PointError> {
-        let point = task.point;
         let m = self.model;
-        // the primary plan first: its size decides the chain and budget
-        if !self.plan.as_ref().is_some_and(|p| p.accepts(point)) {
-            self.plan = None;
-            let options = m.options;
-            match ParametricSolver::new(&m.file.model, point, options, m.primary.ordering.into()) {
-                Ok(p) => self.plan = Some(p),
-                Err(e @ LindbladError::InvalidInput(_)) => return Err(PointError(e.to_string())),
-                Err(_) => {} // the chain reports the failure and moves on
-            }
-        }
-        let (unknowns, primary_bytes) = self
-            .plan
-            .as_ref()
-            .map_or((usize::MAX, 0), |p| (p.unknowns(), p.estimate_memory_bytes()));
-        let chain = retry_chain(m.primary, unknowns);
-        let budget = crate::retry::rank_memory_budget().map(|b| b.saturating_sub(primary_bytes));
-        let (s, fallbacks, rung) = crate::retry::run_chain(
-            &chain,
-            Rung::label,
-            budget,
-            |r| estimate(r, primary_bytes, unknowns),
-            |r| self.solve(r, point),
-        )
-        .map_err(PointError)?;
+        let (s, fallbacks, label) = self.chain.solve(task.point)?;
         let mut rec = Record::new();
         for ((o, &h), z) in m
             .file
@@ -599,7 +541,7 @@ impl Worker for SteadyWorker<'_> {
             .scalar("perturbed_pivots", q.perturbed_pivots as f64)
             .scalar("backward_error", q.backward_error)
             .scalar("fallbacks", fallbacks as f64)
-            .method(rung.label()))
+            .method(label))
     }
 }
 
