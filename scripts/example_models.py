@@ -5,11 +5,12 @@
 writes OUTDIR/kerr.h5, jc_laser.h5, ising.h5, lmg.h5:
 
 - kerr: driven dissipative Kerr oscillator, Fock truncation kerr-n,
-  H = delta a†a + chi a†a†aa + f (a + a†), C = sqrt(kappa) a;
+  H = delta a†a + chi a†a†aa + f (a + a†), C = sqrt(kappa) a; initial state the vacuum;
 - jc_laser: Jaynes-Cummings laser, cavity truncation jc-n ⊗ two-level atom,
   H = delta_c a†a + delta_a σ+σ- + g (a†σ- + a σ+), C = sqrt(kappa) a (cavity loss),
   sqrt(pump) σ+ (incoherent pumping), sqrt(gamma) σ- (atomic decay); parity of the
-  excitation number a†a + σ+σ- (a weak Z2 symmetry: every C flips it);
+  excitation number a†a + σ+σ- (a weak Z2 symmetry: every C flips it); initial
+  state the vacuum with the atom excited;
 - ising: dissipative transverse-field Ising chain of ising-n spins (open),
   H = j Σ σz_i σz_{i+1} + h Σ σx_i, C_i = sqrt(gamma) σ-_i;
 - lmg: the dissipative LMG model of PHYSICS.md §1 with N = lmg-n spins,
@@ -40,7 +41,8 @@ def kerr(path, n=40):
                             "g2_num": (ad * ad * a * a, "a†a†aa")},
                parameters=[("delta", None, "detuning Δ"), ("chi", 0.3, "Kerr χ"),
                            ("f", 1.0, "drive amplitude F"), ("kappa", 1.0, "loss rate κ")],
-               description=f"driven dissipative Kerr oscillator, Fock truncation {n}")
+               description=f"driven dissipative Kerr oscillator, Fock truncation {n}",
+               initial=qt.basis(n, 0))
 
 
 def jc_laser(path, n=20):
@@ -62,7 +64,8 @@ def jc_laser(path, n=20):
                            ("pump", None, "incoherent pumping rate P"),
                            ("gamma", 0.05, "atomic decay γ")],
                parity=excitations,
-               description=f"Jaynes-Cummings laser, cavity truncation {n}")
+               description=f"Jaynes-Cummings laser, cavity truncation {n}",
+               initial=qt.tensor(qt.basis(n, 0), qt.basis(2, 1)))
 
 
 def ising(path, n=6):
