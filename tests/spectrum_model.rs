@@ -36,6 +36,7 @@ fn examples() -> &'static Path {
             "2",
             "--lmg-n",
             "8",
+            "--spectra",
         ]));
         dir
     })
