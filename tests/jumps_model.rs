@@ -234,6 +234,16 @@ fn bad_input_exits_2_naming_the_flag() {
         "-c",
         &format!("import h5py; f = h5py.File('{z}', 'r+'); f['initial_state/data_re'][...] = 0"),
     ]));
+    // a parameter named like a flag of qk jumps
+    let seed = dir.join("seed.h5");
+    let sd = seed.to_str().unwrap().to_string();
+    run_ok(py(&[
+        "-c",
+        &format!(
+            "import sys; sys.path.insert(0, 'scripts'); import qutip as qt; from qk_model import save_model; \
+             save_model('{sd}', H={{'n': (qt.num(3), 'seed')}}, parameters={{'seed': 1.0}}, initial=qt.basis(3, 0))"
+        ),
+    ]));
     let ens = ["--trajectories", "10", "--t-end", "1", "--times", "3"];
     let cases: Vec<(Vec<&str>, &str, &str)> = vec![
         (

@@ -157,8 +157,15 @@ fn check_name(name: &str) -> Result<(), String> {
             "parameter name '{name}' must match [a-z][a-z0-9_]*"
         ));
     }
-    const RESERVED: [&str; 11] = [
+    const RESERVED: [&str; 18] = [
         "model",
+        "trajectories",
+        "t_end",
+        "times",
+        "initial",
+        "seed",
+        "ranks_per_task",
+        "flush_interval",
         "ordering",
         "arithmetic",
         "threads",
