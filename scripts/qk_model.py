@@ -1,4 +1,4 @@
-"""Write Lindblad models for `qk steady --model FILE.h5` and read results back.
+"""Write Lindblad models for `qk steady --model FILE.h5` (and `qk jumps --model`) and read results back.
 
 The file format (version 1) is documented in docs/model_format.md. Example::
 
@@ -94,15 +94,28 @@ def _read_op(g):
     return sp.csr_matrix((data, g["indices"][()], g["indptr"][()]), shape=shape)
 
 
+def _ket(v, d):
+    """The initial state as a complex vector of length d (a ket Qobj or array)."""
+    if hasattr(v, "full") and hasattr(v, "dims"):  # qutip.Qobj
+        v = v.full()
+    v = np.asarray(v, dtype=np.complex128).reshape(-1)
+    if v.shape != (d,):
+        raise ValueError(f"initial state of {v.size} entries, expected {d}")
+    if not np.all(np.isfinite(v)) or not np.any(v != 0):
+        raise ValueError("initial state must be finite and nonzero")
+    return v / np.linalg.norm(v)
+
+
 def save_model(path, H, c_ops=None, observables=None, parameters=None, parity=None,
-               description="", dims=None):
+               description="", dims=None, initial=None):
     """Write a model file (format version 1).
 
     H: {term name: term}; c_ops: {channel name: term}; observables: {name: operator}
     or {name: (operator, description)}; parameters: {name: default or None} or a
     list of (name, default, description), in the order of the flags; parity: array of
     0/1 (or bool) per basis state, or None; dims: tensor structure (taken from the
-    first Qobj when not given).
+    first Qobj when not given); initial: optional initial state (ket Qobj or vector
+    of the dimension, stored normalized as /initial_state, for `qk jumps --model`).
     """
     c_ops = c_ops or {}
     observables = observables or {}
@@ -152,12 +165,17 @@ def save_model(path, H, c_ops=None, observables=None, parameters=None, parity=No
         if parity is not None:
             f.create_group("symmetry").create_dataset(
                 "parity", data=np.asarray(parity, dtype=np.int8))
+        if initial is not None:
+            v = _ket(initial, int(np.prod(dims)))
+            g = f.create_group("initial_state")
+            g.create_dataset("data_re", data=v.real.astype(np.float64))
+            g.create_dataset("data_im", data=v.imag.astype(np.float64))
 
 
 def load_model(path):
     """The model file as a dict: description, dims, parameters [(name, default,
     description)], H / c_ops {name: (csr, parameter or None, factor)}, observables
-    {name: csr}, parity (array or None)."""
+    {name: csr}, parity (array or None), initial (complex vector or None)."""
     with h5py.File(path, "r") as f:
         if f.attrs.get("format") != FORMAT or int(f.attrs.get("format_version", -1)) != 1:
             raise ValueError(f"{path}: not a qk model file of format version 1")
@@ -171,6 +189,8 @@ def load_model(path):
             "parameters": [(n, None if np.isnan(d) else float(d), s)
                            for n, d, s in zip(names, defaults, descs)],
             "parity": f["symmetry/parity"][()] if "symmetry/parity" in f else None,
+            "initial": (f["initial_state/data_re"][()] + 1j * f["initial_state/data_im"][()]
+                        if "initial_state" in f else None),
         }
         for group, key in (("hamiltonian", "H"), ("collapse", "c_ops")):
             out[key] = {}
@@ -227,8 +247,12 @@ def _selftest():
                c_ops={"loss": (a, "kappa"), "heat": (a.dag(), None, 0.01)},
                observables={"n": a.dag() * a, "a": (a, "field")},
                parameters=[("delta", None, "detuning"), ("f", 1.0), ("kappa", 0.5)],
-               parity=None, description="selftest")
+               parity=None, description="selftest",
+               initial=2 * (qt.basis(6, 1) + 1j * qt.basis(6, 2)))
     m = load_model(p)
+    ref_init = np.zeros(6, dtype=complex)
+    ref_init[1], ref_init[2] = 1 / np.sqrt(2), 1j / np.sqrt(2)
+    assert abs(m["initial"] - ref_init).max() < 1e-15
     assert [x[0] for x in m["parameters"]] == ["delta", "f", "kappa"]
     assert m["parameters"][0][1] is None and m["parameters"][1][1] == 1.0
     assert m["dims"] == [6]
@@ -246,6 +270,15 @@ def _selftest():
         assert "Omega" in str(e)
     else:
         raise AssertionError("an upper-case parameter name was accepted")
+    for bad in (np.zeros(6), np.ones(5)):
+        try:
+            save_model(p, H={"n": a.dag() * a}, initial=bad)
+        except ValueError as e:
+            assert "initial state" in str(e)
+        else:
+            raise AssertionError(f"the initial state {bad} was accepted")
+    save_model(p, H={"n": a.dag() * a})
+    assert load_model(p)["initial"] is None
     print("qk_model selftest: ok")
 
 

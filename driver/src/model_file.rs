@@ -8,7 +8,7 @@
 //! file, another format or version, missing pieces, malformed CSR,
 //! non-square or mismatched operators, a non-Hermitian Hamiltonian term, a
 //! term naming an unknown parameter, a bad parameter name, a negative
-//! constant rate, a broken parity.
+//! constant rate, a broken parity, a zero or misshapen initial state.
 
 use crate::error::InputError;
 use hdf5::types::VarLenUnicode;
@@ -32,6 +32,8 @@ pub struct ModelFile {
     pub sha256: String,
     /// Tensor structure of the Hilbert space (product = dimension).
     pub dims: Vec<usize>,
+    /// The optional initial state `/initial_state`, normalized.
+    pub initial: Option<Vec<Complex64>>,
 }
 
 impl ModelFile {
@@ -55,12 +57,14 @@ pub fn load(path: &Path, flag: &str) -> Result<ModelFile, InputError> {
     drop(bytes);
     hdf5::silence_errors(true);
     let f = File::open(path).map_err(|e| bad(format!("not an HDF5 file ({e})")))?;
-    let (model, dims) = read(&f).map_err(bad)?;
+    let (model, dims) = read(&f).map_err(&bad)?;
+    let initial = read_initial(&f, model.dim()).map_err(bad)?;
     Ok(ModelFile {
         path: path.to_path_buf(),
         model,
         sha256,
         dims,
+        initial,
     })
 }
 
@@ -153,8 +157,15 @@ fn check_name(name: &str) -> Result<(), String> {
             "parameter name '{name}' must match [a-z][a-z0-9_]*"
         ));
     }
-    const RESERVED: [&str; 11] = [
+    const RESERVED: [&str; 18] = [
         "model",
+        "trajectories",
+        "t_end",
+        "times",
+        "initial",
+        "seed",
+        "ranks_per_task",
+        "flush_interval",
         "ordering",
         "arithmetic",
         "threads",
@@ -172,6 +183,40 @@ fn check_name(name: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The optional `/initial_state` (datasets `data_re`, `data_im` of length
+/// `d`), normalized; a zero or non-finite vector is refused.
+fn read_initial(f: &File, d: usize) -> Result<Option<Vec<Complex64>>, String> {
+    let Ok(g) = f.group("initial_state") else {
+        if f.link_exists("initial_state") {
+            return Err("/initial_state is not a group".into());
+        }
+        return Ok(None);
+    };
+    let what = "/initial_state";
+    let re: Vec<f64> = read_vec(&g, "data_re", what)?;
+    let im: Vec<f64> = read_vec(&g, "data_im", what)?;
+    if re.len() != d || im.len() != d {
+        return Err(format!(
+            "/initial_state has {} and {} entries, expected {d} (the product of dims)",
+            re.len(),
+            im.len()
+        ));
+    }
+    let v: Vec<Complex64> = re
+        .iter()
+        .zip(&im)
+        .map(|(&a, &b)| Complex64::new(a, b))
+        .collect();
+    if v.iter().any(|z| !(z.re.is_finite() && z.im.is_finite())) {
+        return Err("/initial_state has a non-finite entry".into());
+    }
+    let norm = v.iter().map(|z| z.norm_sqr()).sum::<f64>().sqrt();
+    if !(norm > 0.0 && norm.is_finite()) {
+        return Err("/initial_state is the zero vector".into());
+    }
+    Ok(Some(v.into_iter().map(|z| z / norm).collect()))
 }
 
 fn read(f: &File) -> Result<(ParametricModel, Vec<usize>), String> {

@@ -29,6 +29,9 @@ macro_rules! register_models {
 /// The flag group and axes of the two-kicked-particle models.
 pub mod two_particles;
 
+/// `qk jumps --model FILE.h5` (the subcommand is `jumps`).
+pub mod jumps_file;
+
 register_models! {
     lmg => Lmg(LmgArgs),
     spectrum => Spectrum(SpectrumArgs),
