@@ -1,6 +1,6 @@
-"""Example model files for `qk steady --model`, written from QuTiP with qk_model.py.
+"""Example model files for the `--model` subcommands of qk (steady, spectrum, jumps), written from QuTiP with qk_model.py.
 
-    python scripts/example_models.py OUTDIR [--kerr-n 40] [--jc-n 20] [--ising-n 6] [--lmg-n 20]
+    python scripts/example_models.py OUTDIR [--kerr-n 40] [--jc-n 20] [--ising-n 6] [--lmg-n 20] [--spectra]
 
 writes OUTDIR/kerr.h5, jc_laser.h5, ising.h5, lmg.h5:
 
@@ -16,6 +16,11 @@ writes OUTDIR/kerr.h5, jc_laser.h5, ising.h5, lmg.h5:
 - lmg: the dissipative LMG model of PHYSICS.md §1 with N = lmg-n spins,
   H = -2h Jz - (2λ/N) Jx², C_a = sqrt(2Γa/N) 2Jx, C_b = sqrt(2Γb/N) J+
   (the same parameters and observables as `qk lmg`).
+
+With --spectra, jc_laser also has the observables a (cavity field) and sm (σ-), and lmg
+jp (J+) and jx (Jx), the operators of `qk spectrum --model` examples (`--a jp --b jp.dag`
+on lmg.h5 is `qk spectrum --a jp --b jm`). They are off by default: Tr(aρ) and the
+others vanish identically by the parity.
 """
 
 import argparse
@@ -44,7 +49,7 @@ def kerr(path, n=40):
                initial=qt.basis(n, 0))
 
 
-def jc_laser(path, n=20):
+def jc_laser(path, n=20, spectra=False):
     a = qt.tensor(qt.destroy(n), qt.qeye(2))
     sm = qt.tensor(qt.qeye(n), qt.destroy(2))  # |0> ground, |1> excited of the atom
     sp = sm.dag()
@@ -56,7 +61,9 @@ def jc_laser(path, n=20):
                       "atom_decay": (sm, "gamma")},
                observables={"n": (a.dag() * a, "photon number"),
                             "pe": (sp * sm, "atomic excitation"),
-                            "g2_num": (a.dag() * a.dag() * a * a, "a†a†aa")},
+                            "g2_num": (a.dag() * a.dag() * a * a, "a†a†aa"),
+                            **({"a": (a, "cavity field a"), "sm": (sm, "atomic lowering σ-")}
+                               if spectra else {})},
                parameters=[("delta_c", 0.0, "cavity detuning"), ("delta_a", 0.0, "atom detuning"),
                            ("g", 1.0, "coupling g"), ("kappa", 0.5, "cavity loss κ"),
                            ("pump", None, "incoherent pumping rate P"),
@@ -87,7 +94,7 @@ def ising(path, n=6):
                description=f"dissipative transverse-field Ising chain, {n} spins")
 
 
-def lmg(path, n=20):
+def lmg(path, n=20, spectra=False):
     j = n / 2
     jx, jy, jz = qt.jmat(j, "x"), qt.jmat(j, "y"), qt.jmat(j, "z")
     jp = qt.jmat(j, "+")
@@ -96,7 +103,8 @@ def lmg(path, n=20):
                c_ops={"two_jx": (2 * jx, "gamma_a", 2.0 / n), "jp": (jp, "gamma_b", 2.0 / n)},
                observables={"jz": (jz / j, "<Jz>/j"), "jx2": (jx * jx / j**2, "<Jx^2>/j^2"),
                             "jy2": (jy * jy / j**2, "<Jy^2>/j^2"),
-                            "jz2": (jz * jz / j**2, "<Jz^2>/j^2")},
+                            "jz2": (jz * jz / j**2, "<Jz^2>/j^2"),
+                            **({"jp": (jp, "J+"), "jx": (jx, "Jx")} if spectra else {})},
                parameters=[("h", None, "field h"), ("lambda", 1.0, "coupling λ"),
                            ("gamma_a", 0.01, "rate Γa of (Γa/N) D[2Jx]"),
                            ("gamma_b", 0.2, "rate Γb of (Γb/N) D[J+]")],
@@ -111,12 +119,14 @@ def main():
     ap.add_argument("--jc-n", type=int, default=20)
     ap.add_argument("--ising-n", type=int, default=6)
     ap.add_argument("--lmg-n", type=int, default=20)
+    ap.add_argument("--spectra", action="store_true",
+                    help="also the operators of the qk spectrum examples (jc_laser: a, sm; lmg: jp, jx)")
     a = ap.parse_args()
     os.makedirs(a.outdir, exist_ok=True)
     kerr(os.path.join(a.outdir, "kerr.h5"), a.kerr_n)
-    jc_laser(os.path.join(a.outdir, "jc_laser.h5"), a.jc_n)
+    jc_laser(os.path.join(a.outdir, "jc_laser.h5"), a.jc_n, a.spectra)
     ising(os.path.join(a.outdir, "ising.h5"), a.ising_n)
-    lmg(os.path.join(a.outdir, "lmg.h5"), a.lmg_n)
+    lmg(os.path.join(a.outdir, "lmg.h5"), a.lmg_n, a.spectra)
     print(f"wrote kerr.h5 jc_laser.h5 ising.h5 lmg.h5 in {a.outdir}")
 
 

@@ -101,8 +101,11 @@ if want fig3; then
         -o "$out/fig3_classical.h5" --resume -q
 fi
 if want fig4; then
-    # Figs. 4a, 4b: eta = D_q/D_c over (hbar, m) with the thresholds hbar_c, hbar_l per m
+    # Figs. 4a, 4b: eta = D_q/D_c over (hbar, m) with the thresholds hbar_c, hbar_l per m; the
+    # classical run starts from the quantum state's position density |phi1|^2 (--classical-initial
+    # ground), so D_q and D_c differ by the dynamics, not by the first kicks
     step fig4 mpi $qk transition --hbar "$h4" --mass "$masses" "${common[@]}" --substeps "$sub" \
+        --classical-initial ground \
         --kicks "$kicks" --observe-every "$every" --trajectories "$traj" --max-n "$maxn" \
         --thresholds -o "$out/fig4.h5" --resume -q
 fi

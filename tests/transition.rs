@@ -244,6 +244,121 @@ fn kicked_interaction_reaches_both_runs() {
     assert_eq!(std::fs::read(&out).unwrap(), before);
 }
 
+/// ⟨p1²⟩ after the first impulse of the kicked interaction from rest,
+/// `⟨(K1 sin x1 + 2ελ r e^{−λr²})²⟩`, `r = x1 − x2`, over the initial
+/// positions: `ground` weighs them with `(2/π)² sin² x1 sin² x2`, `uniform`
+/// with `1/π²` (midpoint rule, 600² nodes: converged far below the tests'
+/// statistical tolerance).
+fn first_impulse_p1_sq(k1: f64, eps: f64, lambda: f64, ground: bool) -> f64 {
+    use std::f64::consts::PI;
+    let n = 600;
+    let h = PI / n as f64;
+    let (mut sum, mut weight) = (0.0, 0.0);
+    for i in 0..n {
+        let x1 = (i as f64 + 0.5) * h;
+        for j in 0..n {
+            let x2 = (j as f64 + 0.5) * h;
+            let w = if ground {
+                (x1.sin() * x2.sin()).powi(2)
+            } else {
+                1.0
+            };
+            let r = x1 - x2;
+            let f = k1 * x1.sin() + 2.0 * eps * lambda * r * (-lambda * r * r).exp();
+            sum += w * f * f;
+            weight += w;
+        }
+    }
+    sum / weight
+}
+
+/// `--classical-initial ground` starts the classical run from the quantum
+/// state's position density: after the first kick (kicked interaction, both
+/// runs start at rest but for the quantum ⟨p1²⟩(0) = ħ²) the classical
+/// ⟨p1²⟩ is the quadrature over `|φ1 φ1|²` within 4 standard errors, and so
+/// is the quantum one minus ħ² to 1e-3; the default uniform start gives the
+/// uniform quadrature instead (the η > 1 offset of a uniform start). The
+/// transition's classical series is `qk classical --initial ground`'s bit
+/// for bit, and the start is recorded.
+#[test]
+fn a_ground_classical_start_matches_the_quantum_first_kick() {
+    let dir = scratch("transition-ground");
+    let (k1, eps, lambda) = (1.8, 2.0, 10.0);
+    let point = [
+        "--mass",
+        "1",
+        "--eps",
+        "2",
+        "--k1",
+        "1.8",
+        "--kicks",
+        "2",
+        "--trajectories",
+        "4000",
+        "--interaction",
+        "kicked",
+        "-q",
+    ];
+    let out = dir.join("t.h5");
+    let mut args = vec![
+        "transition",
+        "--hbar",
+        "0.2,0.4",
+        "--classical-initial",
+        "ground",
+    ];
+    args.extend(point);
+    args.extend(["-o", out.to_str().unwrap()]);
+    run_ok(qk_cmd(&args));
+    assert_eq!(
+        read_u8(&out, "status/failed"),
+        vec![0, 0],
+        "{:?}",
+        read_errors(&out)
+    );
+    assert_eq!(attr_string(&out, "classical_initial"), "ground");
+    let ground = first_impulse_p1_sq(k1, eps, lambda, true);
+    let uniform = first_impulse_p1_sq(k1, eps, lambda, false);
+    assert!(ground > 1.4 * uniform, "{ground} vs {uniform}");
+    // quantum: series [hbar, kick], kick 1 first
+    let q = read_f64(&out, "results/p1_sq_q");
+    for (i, hbar) in [0.2f64, 0.4].iter().enumerate() {
+        let v = q[2 * i] - hbar * hbar;
+        assert!(
+            (v - ground).abs() <= 1e-3 * ground,
+            "ħ = {hbar}: {v} vs {ground}"
+        );
+    }
+    let c = read_f64(&out, "results/p1_sq_c");
+    let ce = read_f64(&out, "results/p1_sq_c_err");
+    assert!(
+        (c[0] - ground).abs() <= 4.0 * ce[0],
+        "{} ± {} vs {ground}",
+        c[0],
+        ce[0]
+    );
+
+    for (start, expected) in [("ground", ground), ("uniform", uniform)] {
+        let file = dir.join(format!("c_{start}.h5"));
+        let mut cargs = vec!["classical", "--initial", start];
+        cargs.extend(point);
+        cargs.extend(["-o", file.to_str().unwrap()]);
+        run_ok(qk_cmd(&cargs));
+        let p = read_f64(&file, "results/p1_sq");
+        let e = read_f64(&file, "results/p1_sq_err");
+        assert!(
+            (p[0] - expected).abs() <= 4.0 * e[0],
+            "{start}: {} ± {} vs {expected}",
+            p[0],
+            e[0]
+        );
+        assert_eq!(attr_string(&file, "initial"), start);
+        if start == "ground" {
+            assert!(p.iter().zip(&c).all(|(a, b)| a.to_bits() == b.to_bits()));
+        }
+    }
+}
+
 #[test]
 fn transition_bad_input_exits_2_naming_the_flag() {
     let dir = scratch("transition-bad");

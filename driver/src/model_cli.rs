@@ -8,7 +8,7 @@
 //! values (`H(θ) = Σ f θ H_p`, `C_k(θ) = √(f θ) A_k`, docs/model_format.md).
 
 use crate::error::{DriverError, InputError};
-use crate::grid::{Axis, RealGrid};
+use crate::grid::{Axis, Grid, RealGrid};
 use crate::model_file::{self, ModelFile};
 use clap::{Arg, ArgMatches, Command};
 use std::path::Path;
@@ -162,4 +162,43 @@ pub fn parameter_axes(
         ));
     }
     Ok(axes)
+}
+
+/// Refuses (one line, exit status 2) a model file on the command line of
+/// `subcommand` whose parameter flag is also one of `cmd`'s own flags
+/// (e.g. a parameter `omega` for `qk spectrum --omega`): call it before
+/// [`add_parameter_flags`].
+pub fn refuse_flag_clashes(cmd: &Command, subcommand: &str) {
+    let Some(Ok(file)) = command_line_model(subcommand) else {
+        return;
+    };
+    for p in file.model.parameters() {
+        let flag = ModelFile::flag(&p.name);
+        if cmd
+            .get_arguments()
+            .any(|a| a.get_long() == Some(&flag[2..]))
+        {
+            if crate::sysinfo::speaks() {
+                eprintln!(
+                    "qk: error: --model: {}: parameter '{}' is also the flag {flag} of qk {subcommand}; rename it in the file",
+                    file.path.display(),
+                    p.name
+                );
+            }
+            std::process::exit(2);
+        }
+    }
+}
+
+/// A point whose pattern is the union of the grid's: each axis at its value
+/// of largest modulus (a plan built there holds every point of the grid).
+pub fn widest_point(grid: &Grid) -> Vec<f64> {
+    grid.axes
+        .iter()
+        .map(|a| {
+            (0..a.values.len())
+                .map(|i| a.values.value(i))
+                .fold(0.0f64, |m, v| if v.abs() > m.abs() { v } else { m })
+        })
+        .collect()
 }

@@ -176,3 +176,14 @@ pub fn python() -> PathBuf {
     );
     p
 }
+
+/// A string attribute of the file's root (an option or setting of the run).
+pub fn attr_string(path: &Path, name: &str) -> String {
+    let f = hdf5::File::open(path).unwrap();
+    let v: hdf5::types::VarLenUnicode = f
+        .attr(name)
+        .unwrap_or_else(|e| panic!("attribute {name}: {e}"))
+        .read_scalar()
+        .unwrap();
+    v.as_str().to_string()
+}

@@ -24,6 +24,10 @@
 //! free flight (the classical limit of `qk kicked --interaction kicked`; the
 //! integrator options are recorded but unused, `max_energy_drift` is 0 and
 //! `max_substeps`, `substeps_per_period` are 1).
+//!
+//! `--initial uniform|ground` (recorded option `initial`): the trajectories
+//! start at rest with positions uniform in `[0, π]` (PHYSICS.md) or drawn
+//! from the quantum initial state's `|φ1(x)|²` ([`qk_trajectories::initial`]).
 
 use super::kicked::{at_least_one, InteractionArg};
 use crate::error::{DriverError, InputError, PointError};
@@ -34,6 +38,7 @@ use crate::model::{
 use super::two_particles::{TwoParticleArgs, DIMENSIONLESS};
 use clap::{Args, ValueEnum};
 use qk_trajectories::classical::{ClassicalParams, ClassicalRun, Histogram, Interaction, MeanErr};
+use qk_trajectories::initial::Start;
 use qk_trajectories::integrator::{IntegratorOptions, Order};
 use qk_trajectories::TrajectoryError;
 
@@ -70,6 +75,10 @@ pub struct ClassicalArgs {
     /// How the interaction acts: continuously between kicks, or once per period with the kick (then exact free flight).
     #[arg(long = "interaction", value_name = "MODE", value_enum, default_value_t = InteractionArg::Continuous)]
     pub interaction: InteractionArg,
+    /// Initial positions: uniform in [0, π] (PHYSICS.md), or ground: distributed as the quantum
+    /// initial state's |φ1(x)|² = (2/π) sin² x; p = 0 in both.
+    #[arg(long = "initial", value_name = "START", value_enum, default_value_t = StartArg::Uniform)]
+    pub initial: StartArg,
     /// Splitting scheme between kicks: yoshida4 (4th order), yoshida6 (6th order) or verlet (2nd order).
     #[arg(long = "order", value_name = "ORDER", value_enum, default_value_t = OrderArg::Yoshida4)]
     pub order: OrderArg,
@@ -107,6 +116,22 @@ impl From<OrderArg> for Order {
     }
 }
 
+/// `--initial` (also `qk transition --classical-initial`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StartArg {
+    Uniform,
+    Ground,
+}
+
+impl From<StartArg> for Start {
+    fn from(s: StartArg) -> Self {
+        match s {
+            StartArg::Uniform => Start::Uniform,
+            StartArg::Ground => Start::Ground,
+        }
+    }
+}
+
 impl ModelArgs for ClassicalArgs {
     fn build(&self) -> Result<Box<dyn Model>, DriverError> {
         Ok(Box::new(ClassicalModel::new(self)?))
@@ -120,6 +145,7 @@ pub struct ClassicalModel {
     observe_every: usize,
     order: OrderArg,
     interaction: InteractionArg,
+    initial: StartArg,
     ranks_per_task: RanksPerTask,
 }
 
@@ -176,7 +202,8 @@ impl ClassicalModel {
             InteractionArg::Continuous => Interaction::Continuous,
             InteractionArg::Kicked => Interaction::Kicked,
         };
-        let placeholder = ClassicalParams { mass: 1.0, eps: 0.0, k1: 0.0, k2: 0.0, lambda: 0.0, noise_width: 0.0, interaction };
+        let start = a.initial.into();
+        let placeholder = ClassicalParams { mass: 1.0, eps: 0.0, k1: 0.0, k2: 0.0, lambda: 0.0, noise_width: 0.0, interaction, start };
         Ok(ClassicalModel {
             grid: Grid::new(axes),
             run: ClassicalRun {
@@ -192,6 +219,7 @@ impl ClassicalModel {
             observe_every,
             order: a.order,
             interaction: a.interaction,
+            initial: a.initial,
             ranks_per_task,
         })
     }
@@ -222,6 +250,7 @@ impl Model for ClassicalModel {
             ("seed".into(), r.seed.to_string()),
             ("observe_every".into(), self.observe_every.to_string()),
             enum_option("interaction", &self.interaction),
+            enum_option("initial", &self.initial),
             ("histogram_at".into(), at),
             ("histogram_bins".into(), bins),
             ("histogram_max".into(), pmax),
@@ -321,7 +350,7 @@ impl Worker for ClassicalWorker<'_> {
         let m = self.model;
         let p = task.point;
         let mut run = m.run.clone();
-        run.params = ClassicalParams { mass: p[0], eps: p[1], k1: p[2], k2: p[3], lambda: p[4], noise_width: p[5], interaction: m.run.params.interaction };
+        run.params = ClassicalParams { mass: p[0], eps: p[1], k1: p[2], k2: p[3], lambda: p[4], noise_width: p[5], interaction: m.run.params.interaction, start: m.run.params.start };
         run.point = task.index as u64;
         let r = run.run(m.trajectories, task.comm).map_err(|e| match e {
             TrajectoryError::InvalidInput(s) => PointError(s),

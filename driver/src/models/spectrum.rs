@@ -23,36 +23,46 @@
 //! the point with the frequency named; `backward_error` and
 //! `amplification` (a lower bound of the condition number of `L − iω`) are
 //! written per frequency.
+//!
+//! `qk spectrum --model FILE.h5` computes the same spectra for any Lindblad
+//! model brought as a model file, A and B named observables of the file
+//! ([`from_file`]); the LMG flags are then not accepted (the file's
+//! parameters are the flags).
+
+pub mod from_file;
 
 use crate::error::{DriverError, PointError};
 use crate::grid::{AxisValues, Grid, RealGrid};
+use crate::model_cli;
 use crate::model::{
     enum_option, spelled, ExtraAxis, MemoryEstimate, Model, ModelArgs, ObservableSpec, Record,
     Task, Worker,
 };
 use crate::models::lmg::LmgPointArgs;
 use crate::sysinfo::Threads;
-use clap::{Args, ValueEnum};
+use clap::{Arg, ArgMatches, Args, Command, FromArgMatches, ValueEnum};
+use qk_lindblad::spectra::correlation::{CorrelationPlan, SpectrumValues};
+use qk_lindblad::LindbladError;
+use std::path::PathBuf;
 use qk_lindblad::lmg::LmgParams;
 use qk_lindblad::spectra::krylov::{sweep, KrylovOptions};
 use qk_lindblad::spectra::lmg::{lmg_correlation_plan_reusing, LmgOperator};
 use qk_lindblad::spectra::{ShiftedBlock, SpectrumKind};
 use qk_lindblad::{Arithmetic, LmgOrdering, LmgSolver, SolveMethod, SteadyStateOptions};
 
-/// Correlation spectra and linear response of the dissipative LMG model (quantum regression).
-#[derive(Args, Debug)]
-pub struct SpectrumArgs {
-    #[command(flatten)]
-    pub point: LmgPointArgs,
-    /// Frequencies ω (grid; the trailing axis of every spectrum), in the units of λ.
+// The flags of `qk spectrum` in both forms (no doc comment: it would become
+// the subcommand's help line).
+#[derive(Args, Debug, Clone)]
+pub struct SpectrumCommon {
+    /// A model file (docs/model_format.md; scripts/qk_model.py writes it from
+    /// QuTiP) instead of the LMG model: its parameters become flags --NAME GRID,
+    /// --a and --b name its observables, the LMG flags are not accepted.
+    #[arg(long = "model", value_name = "FILE.h5")]
+    pub model: Option<PathBuf>,
+    /// Frequencies ω (grid; the trailing axis of every spectrum), in the units of
+    /// the model's energies (λ for LMG).
     #[arg(long = "omega", value_name = "GRID", allow_hyphen_values = true)]
     pub omega: RealGrid,
-    /// Operator A of ⟨A(τ)B(0)⟩: jx, jy, jz, jp (J+) or jm (J−).
-    #[arg(long = "a", value_name = "OP", value_enum, default_value_t = OperatorArg::Jp)]
-    pub a: OperatorArg,
-    /// Operator B of ⟨A(τ)B(0)⟩: jx, jy, jz, jp (J+) or jm (J−).
-    #[arg(long = "b", value_name = "OP", value_enum, default_value_t = OperatorArg::Jm)]
-    pub b: OperatorArg,
     /// What to compute: spectrum (S_AB, QuTiP's convention), symmetrized (C₊₊),
     /// commutator (C₊₋) or response (Kubo χ_AB; re/im = χ'/χ'').
     #[arg(long = "kind", value_name = "KIND", value_enum, default_value_t = KindArg::Spectrum)]
@@ -65,6 +75,88 @@ pub struct SpectrumArgs {
     /// a number ≥ 1, or auto.
     #[arg(long = "threads", value_name = "T", default_value = "auto")]
     pub threads: Threads,
+}
+
+// `qk spectrum` of the LMG model (no `--model`; no doc comment: it would
+// become the subcommand's help line).
+#[derive(Args, Debug)]
+pub struct LmgSpectrumArgs {
+    #[command(flatten)]
+    pub point: LmgPointArgs,
+    /// Operator A of ⟨A(τ)B(0)⟩: jx, jy, jz, jp (J+) or jm (J−).
+    #[arg(long = "a", value_name = "OP", value_enum, default_value_t = OperatorArg::Jp)]
+    pub a: OperatorArg,
+    /// Operator B of ⟨A(τ)B(0)⟩: jx, jy, jz, jp (J+) or jm (J−).
+    #[arg(long = "b", value_name = "OP", value_enum, default_value_t = OperatorArg::Jm)]
+    pub b: OperatorArg,
+    #[command(flatten)]
+    pub common: SpectrumCommon,
+}
+
+/// The arguments of `qk spectrum`: the LMG model, or a model file when the
+/// command line names one with `--model` (its parameter flags are known only
+/// then, as for `qk steady --model`).
+#[derive(Debug)]
+pub enum SpectrumArgs {
+    Lmg(LmgSpectrumArgs),
+    File(from_file::FileSpectrumArgs),
+}
+
+const ABOUT: &str = "Correlation spectra and linear response of the dissipative LMG model, or of \
+any Lindblad model from a model file (--model), by quantum regression";
+
+/// The flags of the LMG form, refused with `--model` (unless the file has
+/// a parameter of that name).
+const LMG_FLAGS: [&str; 5] = ["n", "h", "lambda", "gamma-a", "gamma-b"];
+
+impl Args for SpectrumArgs {
+    fn augment_args(cmd: Command) -> Command {
+        let cmd = match model_cli::command_line_model("spectrum") {
+            Some(_) => {
+                let cmd = from_file::FileSpectrumArgs::augment_args(cmd);
+                model_cli::refuse_flag_clashes(&cmd, "spectrum");
+                let mut cmd = model_cli::add_parameter_flags(cmd, "spectrum");
+                for flag in LMG_FLAGS {
+                    if cmd.get_arguments().all(|a| a.get_long() != Some(flag)) {
+                        cmd = cmd.arg(
+                            Arg::new(format!("lmg:{flag}"))
+                                .long(flag)
+                                .hide(true)
+                                .allow_hyphen_values(true)
+                                .value_parser(|_: &str| -> Result<String, String> {
+                                    Err("an LMG flag: with --model the parameters are the model file's flags".into())
+                                }),
+                        );
+                    }
+                }
+                cmd
+            }
+            None => LmgSpectrumArgs::augment_args(cmd),
+        };
+        cmd.about(ABOUT)
+    }
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl FromArgMatches for SpectrumArgs {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        Ok(match model_cli::command_line_model("spectrum") {
+            Some(_) => {
+                let mut a = from_file::FileSpectrumArgs::from_arg_matches(m)?;
+                a.grids = model_cli::parameter_grids(m, "spectrum");
+                Self::File(a)
+            }
+            None => Self::Lmg(LmgSpectrumArgs::from_arg_matches(m)?),
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
 }
 
 /// `--a`, `--b`.
@@ -118,14 +210,18 @@ pub enum SpectrumMethod {
 
 impl ModelArgs for SpectrumArgs {
     fn build(&self) -> Result<Box<dyn Model>, DriverError> {
+        let a = match self {
+            Self::Lmg(a) => a,
+            Self::File(a) => return from_file::FileSpectrumModel::build(a),
+        };
         Ok(Box::new(SpectrumModel {
-            grid: Grid::new(self.point.axes()),
-            omega: self.omega.0.clone(),
-            a: self.a,
-            b: self.b,
-            kind: self.kind,
-            method: self.method,
-            threads: self.threads,
+            grid: Grid::new(a.point.axes()),
+            omega: a.common.omega.0.clone(),
+            a: a.a,
+            b: a.b,
+            kind: a.common.kind,
+            method: a.common.method,
+            threads: a.common.threads,
         }))
     }
 }
@@ -176,6 +272,66 @@ const SCALAR_OBS: [(&str, &str); 4] = [
     ("block_unknowns", "unknowns of the factorized parity block"),
 ];
 
+/// The observables of every `qk spectrum` (over `omega`, then per point).
+fn spectrum_observables() -> Vec<ObservableSpec> {
+    let mut v: Vec<ObservableSpec> = SPECTRUM_OBS
+        .iter()
+        .map(|(n, u, d)| ObservableSpec::over(n, u, d, &["omega"]))
+        .collect();
+    v.extend(
+        SCALAR_OBS
+            .iter()
+            .map(|(n, d)| ObservableSpec::scalar(n, "1", d)),
+    );
+    v
+}
+
+/// The trailing axis `omega` (`units` of the model's energies).
+fn omega_axis(omega: &[f64], units: &str) -> ExtraAxis {
+    ExtraAxis {
+        name: "omega".into(),
+        flag: "--omega".into(),
+        values: AxisValues::Real(omega.to_vec()),
+        units: units.into(),
+        description: "frequency ω of the spectra (e^{−iωτ}; e^{+iωτ} for χ)".into(),
+    }
+}
+
+/// The frequency sweep of `plan` by `method`: the values, the
+/// factorizations and the Arnoldi steps it took.
+fn run_sweep(
+    plan: &mut CorrelationPlan,
+    kind: KindArg,
+    method: SpectrumMethod,
+    omega: &[f64],
+) -> Result<(SpectrumValues, usize, usize), LindbladError> {
+    let kind = SpectrumKind::from(kind);
+    match method {
+        SpectrumMethod::Direct => plan.direct(kind, omega).map(|v| (v, omega.len(), 0)),
+        SpectrumMethod::Krylov => sweep(plan, kind, omega, KrylovOptions::default())
+            .map(|(v, rep)| (v, rep.shifts + rep.direct, rep.steps)),
+    }
+}
+
+/// The record of one point (without its method).
+fn spectrum_record(
+    values: &SpectrumValues,
+    factorizations: usize,
+    steps: usize,
+    steady_residual: f64,
+    unknowns: usize,
+) -> Record {
+    Record::new()
+        .array("re", &values.re)
+        .array("im", &values.im)
+        .array("backward_error", &values.backward_error)
+        .array("amplification", &values.amplification)
+        .scalar("factorizations", factorizations as f64)
+        .scalar("krylov_steps", steps as f64)
+        .scalar("steady_residual", steady_residual)
+        .scalar("block_unknowns", unknowns as f64)
+}
+
 impl Model for SpectrumModel {
     fn name(&self) -> &'static str {
         "spectrum"
@@ -199,26 +355,11 @@ impl Model for SpectrumModel {
     }
 
     fn observables(&self) -> Vec<ObservableSpec> {
-        let mut v: Vec<ObservableSpec> = SPECTRUM_OBS
-            .iter()
-            .map(|(n, u, d)| ObservableSpec::over(n, u, d, &["omega"]))
-            .collect();
-        v.extend(
-            SCALAR_OBS
-                .iter()
-                .map(|(n, d)| ObservableSpec::scalar(n, "1", d)),
-        );
-        v
+        spectrum_observables()
     }
 
     fn extra_axes(&self) -> Vec<ExtraAxis> {
-        vec![ExtraAxis {
-            name: "omega".into(),
-            flag: "--omega".into(),
-            values: AxisValues::Real(self.omega.clone()),
-            units: "energy (ħ = 1; the units of λ)".into(),
-            description: "frequency ω of the spectra (e^{−iωτ}; e^{+iωτ} for χ)".into(),
-        }]
+        vec![omega_axis(&self.omega, "energy (ħ = 1; the units of λ)")]
     }
 
     fn cost(&self, point: &[f64]) -> f64 {
@@ -309,27 +450,14 @@ impl Worker for SpectrumWorker<'_> {
             self.block.take(),
         )
         .map_err(|e| PointError(format!("spectrum plan: {e}")))?;
-        let kind = SpectrumKind::from(m.kind);
         let unknowns = plan.block_ref().len();
-        let result = match m.method {
-            SpectrumMethod::Direct => plan
-                .direct(kind, &m.omega)
-                .map(|v| (v, m.omega.len(), 0)),
-            SpectrumMethod::Krylov => sweep(&mut plan, kind, &m.omega, KrylovOptions::default())
-                .map(|(v, rep)| (v, rep.shifts + rep.direct, rep.steps)),
-        };
+        let result = run_sweep(&mut plan, m.kind, m.method, &m.omega);
         self.block = Some(plan.into_block());
         let (values, factorizations, steps) =
             result.map_err(|e| PointError(format!("spectrum: {e}")))?;
-        Ok(Record::new()
-            .array("re", &values.re)
-            .array("im", &values.im)
-            .array("backward_error", &values.backward_error)
-            .array("amplification", &values.amplification)
-            .scalar("factorizations", factorizations as f64)
-            .scalar("krylov_steps", steps as f64)
-            .scalar("steady_residual", obs.residual)
-            .scalar("block_unknowns", unknowns as f64)
-            .method(format!("{}/nd/complex", spelled(&m.method))))
+        Ok(
+            spectrum_record(&values, factorizations, steps, obs.residual, unknowns)
+                .method(format!("{}/nd/complex", spelled(&m.method))),
+        )
     }
 }

@@ -45,6 +45,7 @@ use qk_lindblad::{
     Arithmetic, ColumnOrdering, LindbladError, ParametricSolver, ParametricSteadyState,
     SteadyStateOptions,
 };
+use qk_model::ParametricModel;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -244,26 +245,24 @@ impl SteadyModel {
     /// A point whose pattern is the union of the grid's: each parameter at
     /// its grid value of largest modulus.
     fn widest_point(&self) -> Vec<f64> {
-        self.grid
-            .axes
-            .iter()
-            .map(|a| {
-                (0..a.values.len())
-                    .map(|i| a.values.value(i))
-                    .fold(0.0f64, |m, v| if v.abs() > m.abs() { v } else { m })
-            })
-            .collect()
+        model_cli::widest_point(&self.grid)
     }
 }
 
 /// One method of the retry chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Rung {
-    ordering: SteadyOrdering,
-    arithmetic: SteadyArithmetic,
+pub struct Rung {
+    pub ordering: SteadyOrdering,
+    pub arithmetic: SteadyArithmetic,
 }
 
 impl Rung {
+    /// The default method of `qk steady --model` (metis, real).
+    pub const DEFAULT: Rung = Rung {
+        ordering: SteadyOrdering::Metis,
+        arithmetic: SteadyArithmetic::Real,
+    };
+
     fn label(&self) -> String {
         format!(
             "{}/{}/direct",
@@ -386,35 +385,65 @@ impl Model for SteadyModel {
         let plan = self.cached.lock().ok().and_then(|mut c| c.take());
         Box::new(SteadyWorker {
             model: self,
-            plan,
-            fallback: None,
+            chain: SteadyChain::new(&self.file.model, self.primary, self.options, plan),
         })
     }
 }
 
 struct SteadyWorker<'a> {
     model: &'a SteadyModel,
-    /// The chosen method's plan (rebuilt when a point has terms it does not hold).
+    chain: SteadyChain<'a>,
+}
+
+/// The steady state of a model file at its grid points by the retry chain
+/// of `qk steady --model` (module docs), keeping the plans between points:
+/// the primary method's plan (rebuilt when a point has terms it does not
+/// hold) and the last fallback plan used. Shared by the subcommands that
+/// need the steady state of a model file (`qk spectrum --model`).
+pub struct SteadyChain<'a> {
+    model: &'a ParametricModel,
+    primary: Rung,
+    options: SteadyStateOptions,
     plan: Option<ParametricSolver>,
-    /// The last fallback plan used, with its method.
     fallback: Option<(Rung, ParametricSolver)>,
 }
 
-impl SteadyWorker<'_> {
-    fn solve(&mut self, rung: Rung, point: &[f64]) -> Result<ParametricSteadyState, LindbladError> {
-        let m = self.model;
+impl<'a> SteadyChain<'a> {
+    /// The chain of `model` starting with `primary` (`options.arithmetic`
+    /// is that of `primary`), starting from `plan` when one was built
+    /// already (for the memory estimate).
+    pub fn new(
+        model: &'a ParametricModel,
+        primary: Rung,
+        options: SteadyStateOptions,
+        plan: Option<ParametricSolver>,
+    ) -> Self {
+        Self {
+            model,
+            primary,
+            options,
+            plan,
+            fallback: None,
+        }
+    }
+
+    fn solve_with(
+        &mut self,
+        rung: Rung,
+        point: &[f64],
+    ) -> Result<ParametricSteadyState, LindbladError> {
         let build = |r: Rung| {
             let options = SteadyStateOptions {
                 arithmetic: r.arithmetic.into(),
-                ..m.options
+                ..self.options
             };
-            ParametricSolver::new(&m.file.model, point, options, r.ordering.into())
+            ParametricSolver::new(self.model, point, options, r.ordering.into())
         };
-        if rung == m.primary {
+        if rung == self.primary {
             if !self.plan.as_ref().is_some_and(|p| p.accepts(point)) {
-                self.plan = None;
+                let plan = build(rung)?;
                 self.fallback = None;
-                self.plan = Some(build(rung)?);
+                self.plan = Some(plan);
             }
             return self.plan.as_mut().expect("plan was just built").solve(point);
         }
@@ -429,6 +458,42 @@ impl SteadyWorker<'_> {
         self.fallback.as_mut().expect("fallback was just built").1.solve(point)
     }
 
+    /// The steady state at `point` (the model's parameter values), the
+    /// number of methods that failed before, and the label of the method
+    /// that gave it.
+    ///
+    /// # Errors
+    /// Every method of the chain failed (the reasons in one line), or the
+    /// point is invalid for the model.
+    pub fn solve(
+        &mut self,
+        point: &[f64],
+    ) -> Result<(ParametricSteadyState, usize, String), PointError> {
+        // the primary plan first: its size decides the chain and budget
+        if !self.plan.as_ref().is_some_and(|p| p.accepts(point)) {
+            self.plan = None;
+            match ParametricSolver::new(self.model, point, self.options, self.primary.ordering.into()) {
+                Ok(p) => self.plan = Some(p),
+                Err(e @ LindbladError::InvalidInput(_)) => return Err(PointError(e.to_string())),
+                Err(_) => {} // the chain reports the failure and moves on
+            }
+        }
+        let (unknowns, primary_bytes) = self
+            .plan
+            .as_ref()
+            .map_or((usize::MAX, 0), |p| (p.unknowns(), p.estimate_memory_bytes()));
+        let chain = retry_chain(self.primary, unknowns);
+        let budget = crate::retry::rank_memory_budget().map(|b| b.saturating_sub(primary_bytes));
+        let (s, fallbacks, rung) = crate::retry::run_chain(
+            &chain,
+            Rung::label,
+            budget,
+            |r| estimate(r, primary_bytes, unknowns),
+            |r| self.solve_with(r, point),
+        )
+        .map_err(PointError)?;
+        Ok((s, fallbacks, rung.label()))
+    }
 }
 
 /// Memory of `rung` relative to the primary plan's `primary` bytes (a rough
@@ -447,32 +512,8 @@ fn estimate(rung: Rung, primary: u64, unknowns: usize) -> u64 {
 
 impl Worker for SteadyWorker<'_> {
     fn compute(&mut self, task: &Task<'_>) -> Result<Record, PointError> {
-        let point = task.point;
         let m = self.model;
-        // the primary plan first: its size decides the chain and budget
-        if !self.plan.as_ref().is_some_and(|p| p.accepts(point)) {
-            self.plan = None;
-            let options = m.options;
-            match ParametricSolver::new(&m.file.model, point, options, m.primary.ordering.into()) {
-                Ok(p) => self.plan = Some(p),
-                Err(e @ LindbladError::InvalidInput(_)) => return Err(PointError(e.to_string())),
-                Err(_) => {} // the chain reports the failure and moves on
-            }
-        }
-        let (unknowns, primary_bytes) = self
-            .plan
-            .as_ref()
-            .map_or((usize::MAX, 0), |p| (p.unknowns(), p.estimate_memory_bytes()));
-        let chain = retry_chain(m.primary, unknowns);
-        let budget = crate::retry::rank_memory_budget().map(|b| b.saturating_sub(primary_bytes));
-        let (s, fallbacks, rung) = crate::retry::run_chain(
-            &chain,
-            Rung::label,
-            budget,
-            |r| estimate(r, primary_bytes, unknowns),
-            |r| self.solve(r, point),
-        )
-        .map_err(PointError)?;
+        let (s, fallbacks, label) = self.chain.solve(task.point)?;
         let mut rec = Record::new();
         for ((o, &h), z) in m
             .file
@@ -500,7 +541,7 @@ impl Worker for SteadyWorker<'_> {
             .scalar("perturbed_pivots", q.perturbed_pivots as f64)
             .scalar("backward_error", q.backward_error)
             .scalar("fallbacks", fallbacks as f64)
-            .method(rung.label()))
+            .method(label))
     }
 }
 

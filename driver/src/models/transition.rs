@@ -45,7 +45,7 @@
 
 pub mod threshold;
 
-use super::classical::{ClassicalArgs, ClassicalModel, OrderArg};
+use super::classical::{ClassicalArgs, ClassicalModel, OrderArg, StartArg};
 use super::kicked::{
     at_least_one, grid_size, observed_kicks, positive_tol, GridSize, InteractionArg, KickedArgs,
     KickedModel,
@@ -112,6 +112,10 @@ pub struct TransitionArgs {
     /// Run seed of the classical random streams.
     #[arg(long = "seed", value_name = "S", default_value_t = qk_trajectories::rng::DEFAULT_SEED)]
     pub seed: u64,
+    /// Initial positions of the classical run: uniform in [0, π] (PHYSICS.md), or ground: the
+    /// quantum initial state's |φ1|² (then both runs start from the same position distribution).
+    #[arg(long = "classical-initial", value_name = "START", value_enum, default_value_t = StartArg::Uniform)]
+    pub classical_initial: StartArg,
     /// Classical splitting scheme between kicks.
     #[arg(long = "order", value_name = "ORDER", value_enum, default_value_t = OrderArg::Yoshida4)]
     pub order: OrderArg,
@@ -196,6 +200,7 @@ impl TransitionModel {
             substeps: a.classical_substeps,
             fixed_steps: false,
             interaction: a.interaction,
+            initial: a.classical_initial,
             // checked (≥ 1) by the kicked model above; the groups are the same for both
             ranks_per_task: RanksPerTask::Fixed(a.ranks_per_task as usize),
         })?;

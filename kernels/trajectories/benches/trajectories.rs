@@ -87,6 +87,7 @@ fn classical_batch(mass: f64, eps: f64) -> Vec<Trajectory> {
         lambda: 10.0,
         noise_width: 0.0,
         interaction: Default::default(),
+        start: Default::default(),
     };
     (0..64)
         .map(|i| {

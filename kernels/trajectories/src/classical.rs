@@ -34,7 +34,8 @@
 //!   recorded but unused.
 //!
 //! Initial conditions: `p = 0`, `x1, x2` uniform in `[0, π]` (draws 0 and 1
-//! of the trajectory's stream). Noise variant (seed Fig. 3): with width
+//! of the trajectory's stream), or distributed as the quantum initial
+//! state's `|φ1|²` from the same draws ([`Start`], [`crate::initial`]). Noise variant (seed Fig. 3): with width
 //! `W > 0` the kick on particle 1 at period `n` is `(K1 + δK_n) sin x1`,
 //! `δK_n = W (u − ½)` uniform in `[−W/2, W/2]` (draw `1 + n` of the stream,
 //! one realization per trajectory); particle 2's kick is not noisy. Both
@@ -102,11 +103,11 @@
 //! inset run (`fig1_inset.h5`).
 
 use crate::ensemble::{self, Layout, Stats};
+use crate::initial::Start;
 use crate::integrator::{free_flight, IntegratorOptions, Pair, State, Stepper};
 use crate::rng::Stream;
 use crate::TrajectoryError;
 use mpi::traits::Communicator;
-use std::f64::consts::PI;
 
 /// How the interaction `εU(x1 − x2)` acts (module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -135,6 +136,8 @@ pub struct ClassicalParams {
     pub noise_width: f64,
     /// Continuous or kicked interaction.
     pub interaction: Interaction,
+    /// Distribution of the initial positions ([`crate::initial`]).
+    pub start: Start,
 }
 
 impl ClassicalParams {
@@ -198,8 +201,8 @@ impl Trajectory {
         index: u64,
     ) -> Self {
         let mut stream = Stream::new(seed, point, index);
-        let x1 = PI * stream.uniform();
-        let x2 = PI * stream.uniform();
+        let x1 = params.start.position(stream.uniform());
+        let x2 = params.start.position(stream.uniform());
         Trajectory {
             params,
             state: State {
@@ -489,6 +492,7 @@ impl ClassicalRun {
 mod tests {
     use super::*;
     use crate::integrator::Order;
+    use std::f64::consts::PI;
 
     fn single(k: f64) -> ClassicalParams {
         ClassicalParams {
@@ -499,6 +503,7 @@ mod tests {
             lambda: 10.0,
             noise_width: 0.0,
             interaction: Interaction::Continuous,
+            start: Start::Uniform,
         }
     }
 
@@ -580,6 +585,7 @@ mod tests {
                 lambda: 10.0,
                 noise_width: noise,
                 interaction: Interaction::Kicked,
+                start: Start::Uniform,
             };
             for index in 0..6 {
                 let mut tr = Trajectory::new(q, IntegratorOptions::default(), 3, 1, index);

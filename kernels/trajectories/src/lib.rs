@@ -11,6 +11,8 @@
 //!   in the infinite well with exact free flight and adaptive substeps;
 //! - [`classical`]: ensembles of the two kicked particles, interaction continuous or
 //!   kicked (`qk classical`);
+//! - [`initial`]: their initial positions (uniform, or the quantum ground
+//!   state's `|φ1|²`);
 //! - [`nojump`]: exact no-jump exponentials `exp(−i H_eff s)` (spectral or
 //!   dyadic), planned once per point;
 //! - [`jumps`]: quantum-jump (Monte Carlo wave-function) ensembles of any
@@ -20,11 +22,12 @@
 //!
 //! ```
 //! use qk_trajectories::classical::{ClassicalParams, ClassicalRun, Interaction};
+//! use qk_trajectories::initial::Start;
 //! use qk_trajectories::integrator::IntegratorOptions;
 //!
 //! let universe = mpi::initialize().expect("MPI");
 //! let run = ClassicalRun {
-//!     params: ClassicalParams { mass: 1.0, eps: 0.0, k1: 1.8, k2: 0.0, lambda: 10.0, noise_width: 0.0, interaction: Interaction::Continuous },
+//!     params: ClassicalParams { mass: 1.0, eps: 0.0, k1: 1.8, k2: 0.0, lambda: 10.0, noise_width: 0.0, interaction: Interaction::Continuous, start: Start::Uniform },
 //!     integrator: IntegratorOptions::default(),
 //!     kicks: 10,
 //!     observed: (1..=10).collect(),
@@ -43,6 +46,7 @@
 pub mod classical;
 pub mod ensemble;
 pub mod expm;
+pub mod initial;
 pub mod integrator;
 pub mod jumps;
 pub mod lmg;

@@ -43,6 +43,7 @@ fn run(mass: f64, eps: f64, k: f64, kicks: u64) -> ClassicalRun {
             lambda: 10.0,
             noise_width: 0.0,
             interaction: Default::default(),
+            start: Default::default(),
         },
         integrator: IntegratorOptions {
             tolerance: 1e-6,
