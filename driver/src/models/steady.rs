@@ -354,6 +354,20 @@ impl Model for SteadyModel {
     /// The plan of the widest pattern of the grid, built here (and kept for
     /// the first worker of this rank): its factor size is known exactly.
     fn memory_per_rank(&self) -> Option<MemoryEstimate> {
+        // too large for a rank already without the plan: refused before the
+        // assembly, which alone can outgrow the node
+        let lower = ParametricSolver::memory_lower_bound(&self.file.model);
+        if crate::retry::rank_memory_budget().is_some_and(|b| lower > b) {
+            let d = self.file.model.dim();
+            return Some(MemoryEstimate {
+                bytes_per_rank: lower,
+                flag: "--model".into(),
+                what: format!(
+                    "{} (dimension {d}: its dense {d}x{d} state alone; no plan built)",
+                    self.file.path.display()
+                ),
+            });
+        }
         let point = self.widest_point();
         let solver = ParametricSolver::new(
             &self.file.model,

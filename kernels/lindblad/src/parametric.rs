@@ -204,12 +204,20 @@ impl ParametricSolver {
     /// complex entries), plus 16 MiB.
     pub fn estimate_memory_bytes(&self) -> u64 {
         let s = self.factor_stats();
-        let d = self.model.dim() as f64;
         let factors = 1.25 * s.nnz_lu as f64 * s.bytes_per_entry as f64;
         let block = self.nnz() as f64 * 24.0 * (self.parts.len() as f64 + 1.0);
         let system = s.nnz_a as f64 * 40.0;
-        let dense = 6.0 * 16.0 * d * d;
-        (16.0 * 1024.0 * 1024.0 + factors + block + system + dense) as u64
+        Self::memory_lower_bound(&self.model).saturating_add((factors + block + system) as u64)
+    }
+
+    /// The part of [`estimate_memory_bytes`](Self::estimate_memory_bytes)
+    /// known without a plan: the dense ρ with its quality work (`6 D²`
+    /// complex entries) and 16 MiB. A model whose bound exceeds the memory
+    /// can be refused before anything is assembled (for a large dimension
+    /// the assembly and ordering alone outgrow the node).
+    pub fn memory_lower_bound(model: &ParametricModel) -> u64 {
+        let d = model.dim() as f64;
+        (16.0 * 1024.0 * 1024.0 + 6.0 * 16.0 * d * d) as u64
     }
 
     /// The steady state at `values` (which must lie in the plan's pattern,
