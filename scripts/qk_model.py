@@ -158,6 +158,9 @@ def save_model(path, H, c_ops=None, observables=None, parameters=None, parity=No
                 g.attrs["factor"] = np.float64(factor)
         og = f.create_group("observables")
         for name, value in observables.items():
+            if name in names or name == "failed":
+                raise ValueError(f"observable {name!r} is named like a parameter or the "
+                                 "failure flags ('failed'); rename it")
             op, desc = value if isinstance(value, tuple) else (value, name)
             g, _ = _write_op(og, name, op)
             g.attrs["description"] = desc

@@ -235,6 +235,11 @@ fn bad_model_files_and_flags_are_refused() {
             "f.move('observables/n', 'observables/delta')",
             "observable 'delta' has the name of a parameter",
         ),
+        (
+            "obsfailed",
+            "f.move('observables/n', 'observables/failed')",
+            "'failed' is the name of the results' failure flags",
+        ),
     ];
     let mut edits: Vec<(&str, &str)> = cases.iter().map(|c| (c.0, c.1)).collect();
     edits.push(("good", "pass"));
@@ -248,13 +253,42 @@ fn bad_model_files_and_flags_are_refused() {
     check(steady(&good, &["--omega", "1"]), "--omega");
     let no_delta = vec!["steady", "--model", &good, "-o", o];
     refused(&no_delta, &out, "--delta");
-    // the memory estimate refuses a node that cannot hold the plan
-    let mut c = qk_cmd(&["steady", "--model", &good, "-o", o, "--delta", "0"]);
-    c.env("SLURM_MEM_PER_NODE", "1");
+    let twice = vec![
+        "steady", "--model", &good, "--model", &good, "-o", o, "--delta", "0",
+    ];
+    refused(&twice, &out, "--model: given 2 times");
+    // the memory estimate refuses a node that cannot hold the plan (Kerr 40:
+    // 16.2 MiB without the plan, about 20 MiB with it)
+    let kerr40 = examples().join("kerr.h5");
+    let kerr40 = kerr40.to_str().unwrap();
+    let mut c = qk_cmd(&["steady", "--model", kerr40, "-o", o, "--delta", "0"]);
+    c.env("SLURM_MEM_PER_NODE", "17");
     let r = run(c);
     let err = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(2), "{err}");
     assert!(err.contains("--model") && err.contains("unknowns"), "{err}");
+    assert!(!out.exists());
+    // a dimension whose dense state alone does not fit is refused before the
+    // plan is built (D = 1000: 112 MB; the plan alone would take ~1 GB)
+    let big = dir.join("big.h5");
+    let b = big.to_str().unwrap().to_string();
+    run_ok(py(&[
+        "-c",
+        &format!(
+            "import sys; sys.path.insert(0, 'scripts'); import qutip as qt; from qk_model import save_model; \
+             a = qt.destroy(1000); save_model('{b}', H={{'n': (a.dag() * a, 'delta')}}, c_ops={{'loss': a}}, parameters={{'delta': 1.0}})"
+        ),
+    ]));
+    let mut c = qk_cmd(&["steady", "--model", &b, "-o", o]);
+    c.env("SLURM_MEM_PER_NODE", "50");
+    let r = run(c);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("--model") && err.contains("no plan built"),
+        "{err}"
+    );
     assert!(!out.exists());
 }
 

@@ -26,14 +26,25 @@ pub fn command_line_model(subcommand: &str) -> Option<&'static Result<ModelFile,
     static LOADED: OnceLock<Option<Result<ModelFile, InputError>>> = OnceLock::new();
     LOADED
         .get_or_init(|| {
-            let path = args.iter().enumerate().find_map(|(i, a)| {
-                if a == "--model" {
-                    args.get(i + 1).cloned()
-                } else {
-                    a.strip_prefix("--model=").map(str::to_string)
-                }
-            })?;
-            Some(model_file::load(Path::new(&path), "--model"))
+            let paths: Vec<String> = args
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| {
+                    if a == "--model" {
+                        args.get(i + 1).cloned()
+                    } else {
+                        a.strip_prefix("--model=").map(str::to_string)
+                    }
+                })
+                .collect();
+            if paths.len() > 1 {
+                // the flags would be the first file's: say so, not "unexpected argument"
+                return Some(Err(InputError::new(
+                    "--model",
+                    format!("given {} times; one model file per run", paths.len()),
+                )));
+            }
+            Some(model_file::load(Path::new(paths.first()?), "--model"))
         })
         .as_ref()
 }

@@ -8,7 +8,7 @@
 //! file, another format or version, missing pieces, malformed CSR,
 //! non-square or mismatched operators, a non-Hermitian Hamiltonian term, a
 //! term naming an unknown parameter, a bad parameter name, an observable
-//! named like a parameter, a negative constant rate, a broken parity, a zero or misshapen initial state.
+//! named like a parameter or `failed`, a negative constant rate, a broken parity, a zero or misshapen initial state.
 
 use crate::error::InputError;
 use hdf5::types::VarLenUnicode;
@@ -324,6 +324,12 @@ fn read(f: &File) -> Result<(ParametricModel, Vec<usize>), String> {
         if parameters.iter().any(|p| p.name == name) {
             return Err(format!(
                 "{what} has the name of a parameter (a grid axis of the results); rename one"
+            ));
+        }
+        // load_result (scripts/qk_model.py) gives /status/failed that name
+        if name == "failed" {
+            return Err(format!(
+                "{what}: 'failed' is the name of the results' failure flags; rename it"
             ));
         }
         observables.push(NamedOperator {
