@@ -253,6 +253,14 @@ fn bad_model_files_and_flags_are_refused() {
     check(steady(&good, &["--omega", "1"]), "--omega");
     let no_delta = vec!["steady", "--model", &good, "-o", o];
     refused(&no_delta, &out, "--delta");
+    // a failing single point (no drive, no loss: singular) is named on
+    // stderr by its values
+    let lossless = run(qk_cmd(&[
+        "steady", "--model", &good, "-o", o, "--delta", "0", "--kappa", "0", "--f", "0",
+    ]));
+    let err = String::from_utf8_lossy(&lossless.stderr);
+    assert!(err.contains("qk: point delta=0 chi=0.3"), "{err}");
+    std::fs::remove_file(&out).unwrap();
     let twice = vec![
         "steady", "--model", &good, "--model", &good, "-o", o, "--delta", "0",
     ];

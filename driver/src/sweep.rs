@@ -321,12 +321,13 @@ impl schedule::Sink for Writer<'_> {
 }
 
 fn progress_note(point: &[f64], model: &dyn Model, e: &crate::error::PointError) {
-    let at: Vec<String> = model
-        .grid()
-        .axes
+    // the swept axes; every axis when none is swept (a single point)
+    let axes = &model.grid().axes;
+    let swept = axes.iter().any(|a| a.values.len() > 1);
+    let at: Vec<String> = axes
         .iter()
         .zip(point)
-        .filter(|(a, _)| a.values.len() > 1)
+        .filter(|(a, _)| a.values.len() > 1 || !swept)
         .map(|(a, v)| format!("{}={}", a.name, v))
         .collect();
     eprintln!("qk: point {} failed: {e}", at.join(" "));
