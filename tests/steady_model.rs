@@ -366,3 +366,33 @@ fn readme_example_runs_as_written() {
     );
     assert!(dir.join("kerr_sweep.h5").exists());
 }
+
+/// A point without dissipation (every collapse rate 0) fails with its
+/// reason, never as a number: −i[H, ·] keeps every function of H, so the
+/// steady state is not unique (a factorization may still return one of
+/// them); the sweep's other point is unaffected.
+#[test]
+fn a_point_without_dissipation_fails_as_not_unique() {
+    let dir = scratch("steady-lossless");
+    let out = dir.join("o.h5");
+    let kerr = examples().join("kerr.h5");
+    let r = run(qk_cmd(&[
+        "steady",
+        "--model",
+        kerr.to_str().unwrap(),
+        "--delta",
+        "0",
+        "--kappa",
+        "0,1",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_ne!(r.status.code(), Some(2), "{err}");
+    assert_eq!(read_u8(&out, "status/failed"), vec![1, 0], "{err}");
+    let why = read_errors(&out);
+    assert!(why[0].contains("not unique"), "{why:?}");
+    let n = read_f64(&out, "results/n");
+    assert!(n[0].is_nan() && n[1].is_finite(), "{n:?}");
+}

@@ -483,6 +483,19 @@ impl<'a> SteadyChain<'a> {
         &mut self,
         point: &[f64],
     ) -> Result<(ParametricSteadyState, usize, String), PointError> {
+        let (_, rates) = self
+            .model
+            .coefficients(point)
+            .map_err(|e| PointError(e.to_string()))?;
+        if self.model.dim() > 1 && rates.iter().all(|&r| r == 0.0) {
+            // −i[H, ·] keeps every projector on an eigenvector of H: a
+            // factorization may still return one of them (e.g. 𝟙/D)
+            return Err(PointError(
+                "no dissipation at this point (every collapse rate is 0): every function of H \
+                 is stationary, the steady state is not unique"
+                    .into(),
+            ));
+        }
         // the primary plan first: its size decides the chain and budget
         if !self.plan.as_ref().is_some_and(|p| p.accepts(point)) {
             self.plan = None;
