@@ -10,13 +10,6 @@
 mod common;
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn py(args: &[&str]) -> Command {
-    let mut c = Command::new(python());
-    c.current_dir(workspace_root()).args(args);
-    c
-}
 
 /// The example model files, written once per test process.
 fn examples() -> &'static Path {
@@ -59,21 +52,6 @@ fn jumps(model: &str, flags: &[&str], out: &Path) -> Vec<String> {
 
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
-}
-
-/// Every dataset of `/results`, as bytes, by name.
-fn results(path: &Path) -> Vec<(String, Vec<u8>)> {
-    let f = hdf5::File::open(path).unwrap();
-    let g = f.group("results").unwrap();
-    let mut names = g.member_names().unwrap();
-    names.sort();
-    names
-        .into_iter()
-        .map(|n| {
-            let v: Vec<f64> = g.dataset(&n).unwrap().read_raw().unwrap();
-            (n, v.iter().flat_map(|x| x.to_le_bytes()).collect())
-        })
-        .collect()
 }
 
 const ENSEMBLE: [&str; 6] = ["--trajectories", "2000", "--t-end", "16", "--times", "17"];
@@ -169,14 +147,14 @@ fn bit_identical_for_one_and_two_ranks() {
         flags.extend_from_slice(&["--trajectories", "300", "--t-end", "4", "--times", "9"]);
         let serial = dir.join(format!("{label}-1.h5"));
         run_ok(qk_cmd(&strs(&jumps(&file, &flags, &serial))));
-        let reference = results(&serial);
+        let reference = results_bytes(&serial);
         assert!(reference.len() >= 8, "{reference:?}");
         for per_task in ["1", "2", "auto"] {
             let out = dir.join(format!("{label}-2-{per_task}.h5"));
             let mut f = flags.clone();
             f.extend_from_slice(&["--ranks-per-task", per_task]);
             run_ok(mpirun_cmd(2, &strs(&jumps(&file, &f, &out))));
-            let got = results(&out);
+            let got = results_bytes(&out);
             assert_eq!(reference.len(), got.len());
             for ((n, a), (m, b)) in reference.iter().zip(&got) {
                 assert_eq!(n, m);
@@ -209,7 +187,7 @@ fn the_file_initial_state_equals_the_basis_flag() {
     let mut f = flags.to_vec();
     f.extend_from_slice(&["--initial", "basis:0"]);
     run_ok(qk_cmd(&strs(&jumps(&file, &f, &b))));
-    assert_eq!(results(&a), results(&b));
+    assert_eq!(results_bytes(&a), results_bytes(&b));
     let f = hdf5::File::open(&b).unwrap();
     let init: hdf5::types::VarLenUnicode = f.attr("initial").unwrap().read_scalar().unwrap();
     assert_eq!(init.as_str(), "basis:0");

@@ -12,13 +12,6 @@
 mod common;
 use common::*;
 use std::path::Path;
-use std::process::Command;
-
-fn py(args: &[&str]) -> Command {
-    let mut c = Command::new(python());
-    c.current_dir(workspace_root()).args(args);
-    c
-}
 
 /// The example model files, written once per test process.
 fn examples() -> &'static Path {

@@ -13,12 +13,6 @@ use common::*;
 use std::path::Path;
 use std::process::Command;
 
-fn py(args: &[&str]) -> Command {
-    let mut c = Command::new(python());
-    c.current_dir(workspace_root()).args(args);
-    c
-}
-
 /// The example model files, written once per test process.
 fn examples() -> &'static Path {
     static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();

@@ -43,21 +43,6 @@ const JUMPS: [&str; 14] = [
     "-q",
 ];
 
-fn results(path: &Path) -> Vec<(String, Vec<u8>)> {
-    let f = hdf5::File::open(path).unwrap();
-    let g = f.group("results").unwrap();
-    let mut names = g.member_names().unwrap();
-    names.sort();
-    names
-        .into_iter()
-        .map(|n| {
-            let v: Vec<f64> = g.dataset(&n).unwrap().read_raw().unwrap();
-            let bytes = v.iter().flat_map(|x| x.to_le_bytes()).collect();
-            (n, bytes)
-        })
-        .collect()
-}
-
 fn args_with_output(base: &[&str], out: &Path, extra: &[&str]) -> Vec<String> {
     base.iter()
         .chain(extra)
@@ -74,7 +59,7 @@ fn bit_identical_over_ranks(base: &[&str], name: &str) {
     let dir = scratch(name);
     let serial = dir.join("serial.h5");
     run_ok(qk_cmd(&strs(&args_with_output(base, &serial, &[]))));
-    let reference = results(&serial);
+    let reference = results_bytes(&serial);
     assert!(reference.len() >= 6);
     for (ranks, per_task) in [(2, "2"), (3, "3"), (3, "1"), (2, "auto")] {
         let out = dir.join(format!("r{ranks}-{per_task}.h5"));
@@ -86,7 +71,7 @@ fn bit_identical_over_ranks(base: &[&str], name: &str) {
                 &["--ranks-per-task", per_task],
             )),
         ));
-        let got = results(&out);
+        let got = results_bytes(&out);
         for ((n, a), (m, b)) in reference.iter().zip(&got) {
             assert_eq!(n, m);
             assert!(
@@ -240,7 +225,7 @@ fn sigkill_then_resume_equals_an_uninterrupted_run() {
     run_ok(resume);
     assert_eq!(count_done(&killed), Some(16));
     assert!(
-        results(&full) == results(&killed),
+        results_bytes(&full) == results_bytes(&killed),
         "resumed run differs from the uninterrupted one"
     );
 }

@@ -187,3 +187,26 @@ pub fn attr_string(path: &Path, name: &str) -> String {
         .unwrap();
     v.as_str().to_string()
 }
+
+/// `.venv/bin/python ARGS` run from the workspace root.
+pub fn py(args: &[&str]) -> Command {
+    let mut c = Command::new(python());
+    c.current_dir(workspace_root()).args(args);
+    c
+}
+
+/// Every dataset of `/results`, as little-endian bytes, by name (sorted):
+/// two runs agree bit for bit when these are equal.
+pub fn results_bytes(path: &Path) -> Vec<(String, Vec<u8>)> {
+    let f = hdf5::File::open(path).unwrap();
+    let g = f.group("results").unwrap();
+    let mut names = g.member_names().unwrap();
+    names.sort();
+    names
+        .into_iter()
+        .map(|n| {
+            let v: Vec<f64> = g.dataset(&n).unwrap().read_raw().unwrap();
+            (n, v.iter().flat_map(|x| x.to_le_bytes()).collect())
+        })
+        .collect()
+}
